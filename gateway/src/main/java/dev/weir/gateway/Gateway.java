@@ -1,0 +1,131 @@
+package dev.weir.gateway;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
+import dev.weir.gateway.api.ApiRegistry;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicConfigs;
+import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.handler.ApiVersionsHandler;
+import dev.weir.gateway.handler.BrokerIdentity;
+import dev.weir.gateway.handler.ClusterHandler;
+import dev.weir.gateway.handler.ConfigHandler;
+import dev.weir.gateway.handler.DeleteRecordsHandler;
+import dev.weir.gateway.handler.FetchHandler;
+import dev.weir.gateway.handler.InitProducerIdHandler;
+import dev.weir.gateway.handler.ListOffsetsHandler;
+import dev.weir.gateway.handler.MetadataHandler;
+import dev.weir.gateway.handler.OffsetForLeaderEpochHandler;
+import dev.weir.gateway.handler.ProduceHandler;
+import dev.weir.gateway.handler.TopicAdminHandler;
+import dev.weir.gateway.handler.TopicAutoCreator;
+import dev.weir.gateway.net.KafkaServer;
+import dev.weir.gateway.net.RequestDispatcher;
+import dev.weir.storage.LmdbSegmentStore;
+import dev.weir.storage.SegmentStore;
+import dev.weir.storage.StoreOptions;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Weir gateway: the store, the catalog, the handlers and the server, wired once. */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final SegmentStore store;
+    private final TopicCatalog catalog;
+    private final KafkaServer server;
+    private final ScheduledExecutorService background;
+    private final JmxReporter jmx;
+    private final MetricRegistry metrics;
+    private final ApiRegistry registry;
+
+    private Gateway(GatewayConfig config) throws InterruptedException {
+        long started = System.nanoTime();
+        metrics = new MetricRegistry();
+        jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
+                ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").build() : null;
+        if (jmx != null) {
+            jmx.start();
+        }
+        store = LmdbSegmentStore.open(new StoreOptions(config.dataDir(),
+                config.getInt(GatewayConfig.STORAGE_CONTAINERS),
+                config.getBoolean(GatewayConfig.STORAGE_SYNC),
+                config.getLong(GatewayConfig.STORAGE_MAX_BYTES),
+                config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
+                metrics));
+        catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
+        TopicConfigs topicConfigs = new TopicConfigs(config);
+        GatewayConfig.Endpoint advertised = config.advertisedListener();
+        int nodeId = config.getInt(GatewayConfig.NODE_ID);
+        BrokerIdentity identity = new BrokerIdentity(nodeId, advertised.host(), advertised.port(), catalog);
+        TopicAutoCreator autoCreator = new TopicAutoCreator(catalog,
+                config.getBoolean(GatewayConfig.AUTO_CREATE_TOPICS_ENABLE), config.getInt(GatewayConfig.NUM_PARTITIONS));
+
+        registry = new ApiRegistry();
+        registry.register(new ApiVersionsHandler(registry))
+                .register(new MetadataHandler(identity, catalog, autoCreator))
+                .register(new ProduceHandler(catalog, topicConfigs, store))
+                .register(new FetchHandler(catalog, store,
+                        config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
+                        config.getInt(GatewayConfig.FETCH_MAX_BYTES)))
+                .register(new ListOffsetsHandler(catalog, store))
+                .register(new OffsetForLeaderEpochHandler(catalog))
+                .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
+                        config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE)))
+                .register(new ConfigHandler(catalog, topicConfigs, config, nodeId))
+                .register(new DeleteRecordsHandler(catalog, store))
+                .register(new ClusterHandler(identity, catalog))
+                .register(new InitProducerIdHandler(catalog));
+
+        RetentionService retention = new RetentionService(catalog, topicConfigs, store);
+        background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = config.getLong(GatewayConfig.LOG_RETENTION_CHECK_INTERVAL_MS);
+        background.scheduleWithFixedDelay(retention::enforce, interval, interval, TimeUnit.MILLISECONDS);
+
+        GatewayConfig.Endpoint listener = config.listener();
+        server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),
+                config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES), new RequestDispatcher(registry, metrics));
+        log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, advertised.host(),
+                server.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
+    }
+
+    public static Gateway start(GatewayConfig config) throws InterruptedException {
+        return new Gateway(config);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The served APIs and versions, as ApiVersions advertises them. */
+    public ApiRegistry registry() {
+        return registry;
+    }
+
+    public MetricRegistry metrics() {
+        return metrics;
+    }
+
+    /** Graceful stop: stop accepting, let in-flight work finish, commit what is queued, close the store. */
+    @Override
+    public void close() {
+        log.info("Weir gateway stopping");
+        server.stopAccepting();
+        background.shutdownNow();
+        server.close();
+        catalog.close();
+        store.close();
+        if (jmx != null) {
+            jmx.stop();
+        }
+        log.info("Weir gateway stopped");
+    }
+}

@@ -1,0 +1,45 @@
+package dev.weir.gateway;
+
+import dev.weir.gateway.config.ConfigLoader;
+import dev.weir.gateway.config.GatewayConfig;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar weir-gateway.jar [--config FILE] [--set key=value ...]}; environment variables
+ * {@code WEIR_<KEY>} override the file and are overridden by --set. A bad value stops the start
+ * with a message naming the key. SIGTERM stops gracefully.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        GatewayConfig config;
+        try {
+            config = ConfigLoader.load(args, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("weir: configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config);
+        } catch (Exception e) {
+            log.error("Weir gateway failed to start: {}", e.toString());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "weir-shutdown"));
+        stopped.await();
+    }
+}

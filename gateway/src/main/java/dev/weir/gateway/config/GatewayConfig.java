@@ -1,0 +1,189 @@
+package dev.weir.gateway.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/**
+ * The gateway's configuration: the one place that defines, documents and validates every key.
+ * Keys reuse Apache Kafka's broker names where the meaning is the same. A wrong value stops the
+ * start with a {@link org.apache.kafka.common.config.ConfigException} naming the key.
+ */
+public final class GatewayConfig extends AbstractConfig {
+
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String NODE_ID = "node.id";
+    public static final String CLUSTER_ID = "cluster.id";
+    public static final String LOG_DIR = "log.dir";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_CLEANUP_POLICY = "log.cleanup.policy";
+    public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String FETCH_MAX_BYTES = "fetch.max.bytes";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
+    public static final String STORAGE_CONTAINERS = "storage.containers";
+    public static final String STORAGE_SYNC = "storage.sync";
+    public static final String STORAGE_MAX_BYTES = "storage.max.bytes";
+    public static final String STORAGE_INITIAL_MAP_BYTES = "storage.initial.map.bytes";
+    public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
+                    "The address to listen on, as PLAINTEXT://host:port. Host 0.0.0.0 listens on all interfaces.")
+            .define(ADVERTISED_LISTENERS, Type.STRING, "", Importance.HIGH,
+                    "The address clients are told to connect to, as PLAINTEXT://host:port. Empty: same as listeners "
+                            + "(0.0.0.0 is advertised as 127.0.0.1).")
+            .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
+                    "This gateway's broker id, reported in Metadata and as the leader of every partition.")
+            .define(CLUSTER_ID, Type.STRING, "", Importance.LOW,
+                    "Cluster id reported to clients. Empty: a random id is made on first start and kept in the data.")
+            .define(LOG_DIR, Type.STRING, "./data", new NonEmpty(), Importance.HIGH,
+                    "Directory holding all data: one LMDB environment per storage container.")
+            .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.between(1, 256), Importance.MEDIUM,
+                    "Netty event-loop threads serving connections.")
+            .define(NUM_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of an auto-created topic, and of a created topic that asks for the default (-1).")
+            .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.between(1, 1), Importance.LOW,
+                    "Replication factor reported for topics. Weir is one node; only 1 is valid.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, true, Importance.HIGH,
+                    "Create a topic when a client asks Metadata for one that does not exist.")
+            .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Allow DeleteTopics. When false, it answers TOPIC_DELETION_DISABLED.")
+            .define(MESSAGE_MAX_BYTES, Type.INT, 1048588, Range.atLeast(0), Importance.HIGH,
+                    "Largest record batch accepted (after compression), the default of the topic config max.message.bytes.")
+            .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104857600, Range.atLeast(1024), Importance.MEDIUM,
+                    "Largest request frame; a larger size prefix closes the connection.")
+            .define(LOG_RETENTION_MS, Type.LONG, 604800000L, Range.atLeast(-1), Importance.HIGH,
+                    "Default of the topic config retention.ms: records older than this are deleted. -1: no time limit.")
+            .define(LOG_RETENTION_BYTES, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM,
+                    "Default of the topic config retention.bytes: per-partition size above which the oldest records "
+                            + "are deleted. -1: no size limit.")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300000L, Range.atLeast(1), Importance.LOW,
+                    "How often retention is enforced.")
+            .define(LOG_CLEANUP_POLICY, Type.LIST, "delete", ConfigDef.ValidList.in("delete", "compact"),
+                    Importance.MEDIUM, "Default of the topic config cleanup.policy.")
+            .define(LOG_MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime", ValidString.in("CreateTime", "LogAppendTime"),
+                    Importance.MEDIUM, "Default of the topic config message.timestamp.type.")
+            .define(FETCH_MAX_BYTES, Type.INT, 57671680, Range.atLeast(1024), Importance.MEDIUM,
+                    "Upper bound on the bytes one Fetch response returns, whatever the client asks.")
+            .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
+                    "Incremental fetch sessions (KIP-227) kept at once; the least recently used is evicted.")
+            .define(STORAGE_CONTAINERS, Type.INT, 4, Range.between(1, 1024), Importance.HIGH,
+                    "Segment containers: each is one LMDB environment with one sequencer thread. "
+                            + "Fixed for the life of the data directory.")
+            .define(STORAGE_SYNC, Type.BOOLEAN, true, Importance.HIGH,
+                    "fsync every group commit before acknowledging. true: an acknowledged record survives power "
+                            + "loss. false: it survives a process crash (kill -9) but a machine crash may lose the "
+                            + "last commits; produce latency drops.")
+            .define(STORAGE_MAX_BYTES, Type.LONG, 256L * 1024 * 1024 * 1024, Range.atLeast(1024 * 1024), Importance.HIGH,
+                    "On-disk budget for all data, split evenly across containers. Appends past it fail with "
+                            + "KAFKA_STORAGE_ERROR; reads keep working and deletes free space.")
+            .define(STORAGE_INITIAL_MAP_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(64 * 1024), Importance.LOW,
+                    "Starting size of each container's LMDB map; it doubles on demand up to its share of "
+                            + "storage.max.bytes.")
+            .define(METRICS_JMX_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Publish the metrics registry over JMX under the domain dev.weir.");
+
+    public GatewayConfig(Map<String, ?> values) {
+        super(DEFINITION, values, false);
+    }
+
+    public Endpoint listener() {
+        return Endpoint.parse(LISTENERS, getString(LISTENERS));
+    }
+
+    public Endpoint advertisedListener() {
+        String advertised = getString(ADVERTISED_LISTENERS);
+        if (advertised.isBlank()) {
+            Endpoint l = listener();
+            return l.host().equals("0.0.0.0") || l.host().isEmpty() ? new Endpoint("127.0.0.1", l.port()) : l;
+        }
+        return Endpoint.parse(ADVERTISED_LISTENERS, advertised);
+    }
+
+    public Path dataDir() {
+        return Path.of(getString(LOG_DIR));
+    }
+
+    /** Every key with its current value, for the broker's DescribeConfigs. */
+    public Map<String, Object> allValues() {
+        return new LinkedHashMap<>(values());
+    }
+
+    public static List<String> keys() {
+        return List.copyOf(DEFINITION.names());
+    }
+
+    /** host:port of a PLAINTEXT listener. */
+    public record Endpoint(String host, int port) {
+        static Endpoint parse(String key, String value) {
+            String v = value.trim();
+            String prefix = "PLAINTEXT://";
+            if (!v.startsWith(prefix)) {
+                throw new org.apache.kafka.common.config.ConfigException(key, value,
+                        "only one PLAINTEXT://host:port listener is supported");
+            }
+            String hostPort = v.substring(prefix.length());
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) {
+                throw new org.apache.kafka.common.config.ConfigException(key, value, "expected host:port");
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new org.apache.kafka.common.config.ConfigException(key, value, "port is not a number");
+            }
+            if (port < 0 || port > 65535) {
+                throw new org.apache.kafka.common.config.ConfigException(key, value, "port out of range");
+            }
+            return new Endpoint(host, port);
+        }
+    }
+
+    private static final class ListenerValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            Endpoint.parse(name, String.valueOf(value));
+        }
+
+        @Override
+        public String toString() {
+            return "PLAINTEXT://host:port";
+        }
+    }
+
+    private static final class NonEmpty implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null || String.valueOf(value).isBlank()) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value, "must not be empty");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "non-empty";
+        }
+    }
+}

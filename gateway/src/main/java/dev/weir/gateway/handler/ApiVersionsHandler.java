@@ -1,0 +1,55 @@
+package dev.weir.gateway.handler;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiRegistry;
+import dev.weir.gateway.api.ApiSupport;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * ApiVersions: advertises exactly what the registry serves. A request at a version newer than ours
+ * is answered, as Kafka does, with UNSUPPORTED_VERSION in a v0 body listing our ApiVersions range,
+ * so the client retries lower.
+ */
+public final class ApiVersionsHandler implements ApiHandler {
+    private final ApiRegistry registry;
+
+    public ApiVersionsHandler(ApiRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.API_VERSIONS, 0, 5));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        ApiVersionsRequest req = (ApiVersionsRequest) request;
+        ApiSupport ours = registry.support(ApiKeys.API_VERSIONS);
+        if (req.hasUnsupportedRequestVersion() || !ours.supports(context.header.apiVersion())) {
+            ApiVersionCollection keys = new ApiVersionCollection();
+            keys.add(new ApiVersionsResponseData.ApiVersion().setApiKey(ApiKeys.API_VERSIONS.id)
+                    .setMinVersion(ours.minVersion()).setMaxVersion(ours.maxVersion()));
+            return CompletableFuture.completedFuture(new ApiVersionsResponse(new ApiVersionsResponseData()
+                    .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(keys)));
+        }
+        if (!req.isValid()) {
+            return CompletableFuture.completedFuture(req.getErrorResponse(0, Errors.INVALID_REQUEST.exception()));
+        }
+        ApiVersionsResponseData data = new ApiVersionsResponseData()
+                .setErrorCode(Errors.NONE.code())
+                .setApiKeys(registry.advertised())
+                .setFinalizedFeaturesEpoch(ApiVersionsResponse.UNKNOWN_FINALIZED_FEATURES_EPOCH);
+        return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
+    }
+}

@@ -1,0 +1,117 @@
+package dev.weir.gateway.handler;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** The cluster-description family: DescribeCluster and DescribeTopicPartitions (paged). */
+public final class ClusterHandler implements ApiHandler {
+    private static final byte BROKER_ENDPOINTS = 1;
+
+    private final BrokerIdentity broker;
+    private final TopicCatalog catalog;
+
+    public ClusterHandler(BrokerIdentity broker, TopicCatalog catalog) {
+        this.broker = broker;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.DESCRIBE_CLUSTER, 0, 2),
+                ApiSupport.of(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        return CompletableFuture.completedFuture(request instanceof DescribeClusterRequest r
+                ? describeCluster(r)
+                : describeTopicPartitions((DescribeTopicPartitionsRequest) request));
+    }
+
+    private AbstractResponse describeCluster(DescribeClusterRequest req) {
+        DescribeClusterResponseData data = new DescribeClusterResponseData()
+                .setClusterId(broker.clusterId())
+                .setControllerId(broker.nodeId())
+                .setEndpointType(req.data().endpointType());
+        if (req.data().endpointType() != BROKER_ENDPOINTS) {
+            return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("Weir serves broker endpoints only"));
+        }
+        data.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                .setBrokerId(broker.nodeId()).setHost(broker.host()).setPort(broker.port()).setIsFenced(false));
+        return new DescribeClusterResponse(data);
+    }
+
+    private AbstractResponse describeTopicPartitions(DescribeTopicPartitionsRequest req) {
+        DescribeTopicPartitionsRequestData rd = req.data();
+        List<String> names = new ArrayList<>();
+        if (rd.topics().isEmpty()) {
+            catalog.all().forEach(t -> names.add(t.name()));
+        } else {
+            rd.topics().forEach(t -> names.add(t.name()));
+        }
+        names.sort(Comparator.naturalOrder());
+        String cursorTopic = rd.cursor() == null ? null : rd.cursor().topicName();
+        int cursorPartition = rd.cursor() == null ? 0 : rd.cursor().partitionIndex();
+        int budget = Math.max(1, rd.responsePartitionLimit());
+        DescribeTopicPartitionsResponseData data = new DescribeTopicPartitionsResponseData();
+        List<Integer> replicas = List.of(broker.nodeId());
+        for (String name : names) {
+            if (cursorTopic != null && name.compareTo(cursorTopic) < 0) {
+                continue;
+            }
+            int firstPartition = name.equals(cursorTopic) ? cursorPartition : 0;
+            Optional<TopicMeta> topic = catalog.byName(name);
+            if (budget == 0) {
+                data.setNextCursor(new DescribeTopicPartitionsResponseData.Cursor().setTopicName(name)
+                        .setPartitionIndex(firstPartition));
+                break;
+            }
+            DescribeTopicPartitionsResponseTopic t = new DescribeTopicPartitionsResponseTopic().setName(name);
+            data.topics().add(t);
+            if (topic.isEmpty()) {
+                t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setTopicId(Uuid.ZERO_UUID);
+                continue;
+            }
+            t.setErrorCode(Errors.NONE.code()).setTopicId(topic.get().id()).setIsInternal(false);
+            for (int p = firstPartition; p < topic.get().partitions(); p++) {
+                if (budget == 0) {
+                    data.setNextCursor(new DescribeTopicPartitionsResponseData.Cursor().setTopicName(name)
+                            .setPartitionIndex(p));
+                    break;
+                }
+                t.partitions().add(new DescribeTopicPartitionsResponsePartition().setPartitionIndex(p)
+                        .setErrorCode(Errors.NONE.code()).setLeaderId(broker.nodeId()).setLeaderEpoch(-1)
+                        .setReplicaNodes(replicas).setIsrNodes(replicas).setEligibleLeaderReplicas(List.of())
+                        .setLastKnownElr(List.of()).setOfflineReplicas(List.of()));
+                budget--;
+            }
+            if (data.nextCursor() != null) {
+                break;
+            }
+        }
+        return new DescribeTopicPartitionsResponse(data);
+    }
+}

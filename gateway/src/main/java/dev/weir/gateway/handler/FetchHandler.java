@@ -1,0 +1,247 @@
+package dev.weir.gateway.handler;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.storage.ReadResult;
+import dev.weir.storage.SegmentStore;
+import dev.weir.storage.StoredEntry;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchMetadata;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Fetch: reads stored batches verbatim, honours the response and per-partition byte limits with
+ * Kafka's rule that the first batch of the first non-empty partition is returned whole, parks on
+ * future reads until {@code min_bytes} arrive or {@code max_wait_ms} passes, and keeps KIP-227
+ * fetch sessions.
+ */
+public final class FetchHandler implements ApiHandler {
+    private final TopicCatalog catalog;
+    private final SegmentStore store;
+    private final FetchSessionCache sessions;
+    private final int brokerMaxBytes;
+
+    public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes) {
+        this.catalog = catalog;
+        this.store = store;
+        this.sessions = new FetchSessionCache(maxSessions);
+        this.brokerMaxBytes = brokerMaxBytes;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.FETCH, 4, 18));
+    }
+
+    /** One partition of this fetch, as resolved against the catalog. */
+    private record Wanted(TopicIdPartition key, TopicMeta topic, long fetchOffset, int maxBytes, Errors error) {
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        FetchRequest req = (FetchRequest) request;
+        short version = context.apiVersion();
+        Map<Uuid, String> names = catalog.topicNames();
+        Map<TopicIdPartition, FetchRequest.PartitionData> data = req.fetchData(names);
+        List<TopicIdPartition> forgotten = req.forgottenTopics(names);
+        FetchMetadata md = req.metadata();
+
+        FetchSessionCache.Session session;
+        boolean incremental = !md.isFull();
+        LinkedHashMap<TopicIdPartition, FetchRequest.PartitionData> fetchNow = new LinkedHashMap<>();
+        if (!incremental) {
+            if (md.sessionId() != FetchMetadata.INVALID_SESSION_ID) {
+                sessions.remove(md.sessionId());
+            }
+            fetchNow.putAll(data);
+            session = md.epoch() == FetchMetadata.INITIAL_EPOCH ? sessions.create(data) : null;
+        } else {
+            session = sessions.get(md.sessionId());
+            if (session == null) {
+                return CompletableFuture.completedFuture(topLevelError(Errors.FETCH_SESSION_ID_NOT_FOUND));
+            }
+            synchronized (session) {
+                if (session.nextEpoch != md.epoch()) {
+                    return CompletableFuture.completedFuture(topLevelError(Errors.INVALID_FETCH_SESSION_EPOCH));
+                }
+                session.nextEpoch = FetchSessionCache.nextEpoch(md.epoch());
+                data.forEach((tp, pd) -> {
+                    FetchSessionCache.CachedPartition cp = session.partitions.get(tp);
+                    if (cp == null) {
+                        session.partitions.put(tp, new FetchSessionCache.CachedPartition(pd));
+                    } else {
+                        cp.update(pd);
+                    }
+                });
+                forgotten.forEach(session.partitions::remove);
+                session.partitions.forEach((tp, cp) -> fetchNow.put(tp, new FetchRequest.PartitionData(tp.topicId(),
+                        cp.fetchOffset, -1, cp.maxBytes, Optional.empty())));
+            }
+        }
+
+        List<Wanted> wanted = new ArrayList<>(fetchNow.size());
+        fetchNow.forEach((tp, pd) -> wanted.add(resolve(tp, pd, version)));
+        int maxBytes = Math.min(req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes(), brokerMaxBytes);
+        long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, req.maxWait())).toNanos();
+        int responseSessionId = session == null ? FetchMetadata.INVALID_SESSION_ID : session.id;
+        return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline)
+                .thenApply(results -> respond(results, maxBytes, session, incremental, responseSessionId));
+    }
+
+    private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version) {
+        Optional<TopicMeta> topic = tp.topic() == null ? Optional.empty() : catalog.byName(tp.topic());
+        if (topic.isPresent() && version >= 13 && !topic.get().id().equals(tp.topicId())) {
+            topic = Optional.empty();
+        }
+        Errors error = Errors.NONE;
+        if (topic.isEmpty()) {
+            error = version >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (tp.partition() < 0 || tp.partition() >= topic.get().partitions()) {
+            error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        return new Wanted(tp, topic.orElse(null), pd.fetchOffset, Math.max(0, pd.maxBytes), error);
+    }
+
+    /** What one partition read gave. */
+    private record Result(Wanted wanted, ReadResult read, Errors error) {
+    }
+
+    private CompletableFuture<List<Result>> attempt(List<Wanted> wanted, int maxBytes, int minBytes, long deadline) {
+        List<CompletableFuture<Result>> reads = new ArrayList<>(wanted.size());
+        for (Wanted w : wanted) {
+            if (w.error() != Errors.NONE) {
+                reads.add(CompletableFuture.completedFuture(new Result(w, null, w.error())));
+                continue;
+            }
+            int limit = Math.min(w.maxBytes(), maxBytes);
+            reads.add(store.read(w.topic().segment(w.key().partition()), w.fetchOffset(), Math.max(1, limit))
+                    .handle((r, e) -> {
+                        if (e != null) {
+                            return new Result(w, null, KafkaErrors.of(e));
+                        }
+                        long start = r.info().startOffset();
+                        long end = r.info().nextOffset();
+                        if (w.fetchOffset() < start || w.fetchOffset() > end) {
+                            return new Result(w, r, Errors.OFFSET_OUT_OF_RANGE);
+                        }
+                        return new Result(w, r, Errors.NONE);
+                    }));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            List<Result> results = reads.stream().map(CompletableFuture::join).toList();
+            long bytes = 0;
+            boolean anyError = false;
+            for (Result r : results) {
+                anyError |= r.error() != Errors.NONE;
+                if (r.read() != null) {
+                    bytes += r.read().sizeBytes();
+                }
+            }
+            long remainingNanos = deadline - System.nanoTime();
+            if (bytes >= minBytes || anyError || remainingNanos <= 0 || wanted.isEmpty()) {
+                return CompletableFuture.completedFuture(results);
+            }
+            Duration wait = Duration.ofNanos(remainingNanos);
+            CompletableFuture<?>[] waits = wanted.stream()
+                    .map(w -> store.awaitData(w.topic().segment(w.key().partition()), w.fetchOffset(), wait))
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.anyOf(waits).handle((x, e) -> null)
+                    .thenCompose(x -> attempt(wanted, maxBytes, minBytes, deadline));
+        });
+    }
+
+    private FetchResponse respond(List<Result> results, int maxBytes, FetchSessionCache.Session session,
+                                  boolean incremental, int sessionId) {
+        LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> out = new LinkedHashMap<>();
+        long budget = maxBytes;
+        boolean firstNonEmpty = true;
+        for (Result r : results) {
+            Wanted w = r.wanted();
+            FetchResponseData.PartitionData pd = new FetchResponseData.PartitionData()
+                    .setPartitionIndex(w.key().partition())
+                    .setErrorCode(r.error().code());
+            if (r.read() != null) {
+                long hw = r.read().info().nextOffset();
+                pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(r.read().info().startOffset());
+            } else {
+                pd.setHighWatermark(FetchResponse.INVALID_HIGH_WATERMARK)
+                        .setLastStableOffset(FetchResponse.INVALID_LAST_STABLE_OFFSET)
+                        .setLogStartOffset(FetchResponse.INVALID_LOG_START_OFFSET);
+            }
+            List<StoredEntry> entries = r.error() == Errors.NONE && r.read() != null ? r.read().entries() : List.of();
+            List<ByteBuffer> taken = new ArrayList<>(entries.size());
+            long size = 0;
+            long partitionLimit = w.maxBytes();
+            for (StoredEntry e : entries) {
+                int n = e.data().remaining();
+                boolean fits = size + n <= partitionLimit && size + n <= budget;
+                if (!fits && !(firstNonEmpty && taken.isEmpty())) {
+                    break;
+                }
+                taken.add(e.data());
+                size += n;
+            }
+            if (!taken.isEmpty()) {
+                firstNonEmpty = false;
+                budget -= size;
+            }
+            pd.setRecords(taken.isEmpty() ? MemoryRecords.EMPTY : MemoryRecords.readableRecords(concat(taken, size)));
+            if (session != null && !include(session, w.key(), pd, taken.isEmpty()) && incremental) {
+                continue;
+            }
+            out.put(w.key(), pd);
+        }
+        return FetchResponse.of(Errors.NONE, 0, sessionId, out, List.of());
+    }
+
+    /** Updates the session's memory of a partition and says whether an incremental response must carry it. */
+    private static boolean include(FetchSessionCache.Session session, TopicIdPartition tp,
+                                   FetchResponseData.PartitionData pd, boolean noRecords) {
+        synchronized (session) {
+            FetchSessionCache.CachedPartition cp = session.partitions.get(tp);
+            if (cp == null) {
+                return true;
+            }
+            boolean changed = !noRecords || pd.errorCode() != Errors.NONE.code()
+                    || cp.lastHighWatermark != pd.highWatermark() || cp.lastLogStartOffset != pd.logStartOffset();
+            cp.lastHighWatermark = pd.highWatermark();
+            cp.lastLogStartOffset = pd.logStartOffset();
+            return changed;
+        }
+    }
+
+    private static ByteBuffer concat(List<ByteBuffer> parts, long size) {
+        if (parts.size() == 1) {
+            return parts.get(0).duplicate();
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) size);
+        for (ByteBuffer p : parts) {
+            all.put(p.duplicate());
+        }
+        return all.flip();
+    }
+
+    private static FetchResponse topLevelError(Errors error) {
+        return FetchResponse.of(error, 0, FetchMetadata.INVALID_SESSION_ID, new LinkedHashMap<>(), List.of());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.weir.gateway.handler;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.storage.SegmentInfo;
+import dev.weir.storage.SegmentStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** ListOffsets: earliest, latest, max timestamp, and the first offset at or after a timestamp. */
+public final class ListOffsetsHandler implements ApiHandler {
+    private final TopicCatalog catalog;
+    private final SegmentStore store;
+
+    public ListOffsetsHandler(TopicCatalog catalog, SegmentStore store) {
+        this.catalog = catalog;
+        this.store = store;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.LIST_OFFSETS, 1, 11));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        ListOffsetsRequest req = (ListOffsetsRequest) request;
+        ListOffsetsResponseData data = new ListOffsetsResponseData();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (ListOffsetsTopic t : req.data().topics()) {
+            ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(t.name());
+            data.topics().add(tr);
+            Optional<TopicMeta> topic = catalog.byName(t.name());
+            for (ListOffsetsPartition p : t.partitions()) {
+                ListOffsetsPartitionResponse pr = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+                        .setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
+                tr.partitions().add(pr);
+                if (topic.isEmpty() || p.partitionIndex() < 0 || p.partitionIndex() >= topic.get().partitions()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                String segment = topic.get().segment(p.partitionIndex());
+                all.add(lookup(segment, p.timestamp()).handle((found, e) -> {
+                    if (e != null) {
+                        pr.setErrorCode(KafkaErrors.of(e).code());
+                    } else {
+                        pr.setErrorCode(Errors.NONE.code()).setOffset(found.offset()).setTimestamp(found.timestamp());
+                    }
+                    return null;
+                }));
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenApply(v -> new ListOffsetsResponse(data));
+    }
+
+    private static final RecordLookup.Found NONE = new RecordLookup.Found(-1, -1);
+
+    private CompletableFuture<RecordLookup.Found> lookup(String segment, long timestamp) {
+        if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+            return store.getInfo(segment).thenApply(i -> new RecordLookup.Found(i.startOffset(), -1));
+        }
+        if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
+            return store.getInfo(segment).thenApply(i -> new RecordLookup.Found(i.nextOffset(), -1));
+        }
+        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
+            return store.getInfo(segment).thenCompose(info -> maxTimestamp(segment, info));
+        }
+        if (timestamp < 0) {
+            // latest-tiered and other special values: Weir has no tiered storage
+            return CompletableFuture.completedFuture(NONE);
+        }
+        return store.findOffsetByTimestamp(segment, timestamp).thenCompose(base -> {
+            if (base < 0) {
+                return CompletableFuture.completedFuture(NONE);
+            }
+            return store.read(segment, base, 1).thenApply(r -> {
+                long start = r.info().startOffset();
+                if (r.entries().isEmpty()) {
+                    return NONE;
+                }
+                RecordLookup.Found f = RecordLookup.first(r.entries().get(0), start, ts -> ts >= timestamp);
+                return f == null ? NONE : f;
+            });
+        });
+    }
+
+    private CompletableFuture<RecordLookup.Found> maxTimestamp(String segment, SegmentInfo info) {
+        if (info.maxTimestampOffset() < 0 || info.maxTimestampOffset() < info.startOffset()
+                || info.nextOffset() == info.startOffset()) {
+            return CompletableFuture.completedFuture(NONE);
+        }
+        return store.read(segment, info.maxTimestampOffset(), 1).thenApply(r -> {
+            if (r.entries().isEmpty()) {
+                return NONE;
+            }
+            RecordLookup.Found f = RecordLookup.first(r.entries().get(0), info.startOffset(),
+                    ts -> ts == info.maxTimestamp());
+            return f == null ? NONE : f;
+        });
+    }
+}

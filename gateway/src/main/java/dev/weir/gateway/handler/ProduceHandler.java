@@ -1,0 +1,186 @@
+package dev.weir.gateway.handler;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicConfigs;
+import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.storage.Append;
+import dev.weir.storage.Entry;
+import dev.weir.storage.SegmentStore;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
+import org.apache.kafka.common.utils.internals.CloseableIterator;
+
+/**
+ * Produce: validates each partition's batch as Kafka's broker does (magic 2, one batch, CRC,
+ * size, record count, timestamps, keys on compacted topics) and appends it to the partition's
+ * segment exactly as sent; the store writes the assigned base offset into the batch header.
+ * Appends are submitted in request order, so pipelined requests on a connection keep their order.
+ */
+public final class ProduceHandler implements ApiHandler {
+    private final TopicCatalog catalog;
+    private final TopicConfigs topicConfigs;
+    private final SegmentStore store;
+
+    public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store) {
+        this.catalog = catalog;
+        this.topicConfigs = topicConfigs;
+        this.store = store;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.PRODUCE, 3, 13));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        ProduceRequest req = (ProduceRequest) request;
+        short version = context.apiVersion();
+        boolean byId = version >= 13;
+        short acks = req.acks();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        ProduceResponseData response = new ProduceResponseData();
+        for (ProduceRequestData.TopicProduceData td : req.data().topicData()) {
+            TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
+            response.responses().add(tr);
+            Optional<TopicMeta> topic = byId ? catalog.byId(td.topicId()) : catalog.byName(td.name());
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index())
+                        .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                tr.partitionResponses().add(pr);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    fail(pr, Errors.INVALID_REQUIRED_ACKS, null);
+                } else if (topic.isEmpty()) {
+                    fail(pr, byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+                } else if (pd.index() < 0 || pd.index() >= topic.get().partitions()) {
+                    fail(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+                } else {
+                    all.add(append(version, topic.get(), pd, pr));
+                }
+            }
+        }
+        if (acks == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenApply(v -> new ProduceResponse(response));
+    }
+
+    private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,
+                                           PartitionProduceResponse pr) {
+        MemoryRecords records = (MemoryRecords) pd.records();
+        TopicConfigs.Effective config = topicConfigs.effective(topic);
+        MutableRecordBatch batch;
+        long now = System.currentTimeMillis();
+        try {
+            ProduceRequest.validateRecords(version, records);
+            batch = validate(records, config, now);
+        } catch (ApiException e) {
+            fail(pr, Errors.forException(e), e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        if (config.logAppendTime()) {
+            batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
+        }
+        batch.setPartitionLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        ByteBuffer bytes = records.buffer();
+        int records1 = (int) (batch.lastOffset() - batch.baseOffset() + 1);
+        long maxTimestamp = config.logAppendTime() ? now : batch.maxTimestamp();
+        Entry entry = new Entry(bytes, records1, maxTimestamp,
+                (data, baseOffset) -> data.putLong(data.position(), baseOffset));
+        return store.append(topic.segment(pd.index()), Append.of(entry)).handle((result, failure) -> {
+            if (failure != null) {
+                fail(pr, KafkaErrors.of(failure), KafkaErrors.message(failure));
+            } else {
+                pr.setErrorCode(Errors.NONE.code())
+                        .setBaseOffset(result.baseOffset())
+                        .setLogAppendTimeMs(config.logAppendTime() ? now : -1)
+                        .setLogStartOffset(result.startOffset());
+            }
+            return null;
+        });
+    }
+
+    /** Kafka's broker-side checks of one produced batch; returns the batch. */
+    private static MutableRecordBatch validate(MemoryRecords records, TopicConfigs.Effective config, long now) {
+        Iterator<MutableRecordBatch> batches = records.batches().iterator();
+        if (!batches.hasNext()) {
+            throw new InvalidRecordException("Produce request contains no record batch");
+        }
+        MutableRecordBatch batch = batches.next();
+        if (batch.sizeInBytes() > config.maxMessageBytes()) {
+            throw new RecordTooLargeException("The request included a message larger than the max message size "
+                    + "the server will accept: " + batch.sizeInBytes() + " > " + config.maxMessageBytes());
+        }
+        if (!batch.isValid()) {
+            throw new CorruptRecordException("Record batch is corrupt (stored crc = " + batch.checksum() + ")");
+        }
+        Integer count = batch.countOrNull();
+        long span = batch.lastOffset() - batch.baseOffset() + 1;
+        if (count == null || count <= 0 || count != span) {
+            throw new InvalidRecordException("Record count " + count + " does not match the batch's offset span " + span);
+        }
+        if (batch.isControlBatch()) {
+            throw new InvalidRecordException("Clients may not produce control batches");
+        }
+        if (batch.isTransactional()) {
+            throw new InvalidRecordException("Transactional produce is not supported by this gateway yet");
+        }
+        if (batch.timestampType() == TimestampType.CREATE_TIME && !config.logAppendTime()) {
+            if (batch.maxTimestamp() > now + config.timestampAfterMaxMs()) {
+                throw new InvalidTimestampException("Timestamp " + batch.maxTimestamp() + " of a record is more than "
+                        + config.timestampAfterMaxMs() + " ms after the broker's time " + now);
+            }
+        }
+        boolean checkBefore = config.timestampBeforeMaxMs() != Long.MAX_VALUE && !config.logAppendTime();
+        if (config.compacted() || checkBefore) {
+            try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+                while (it.hasNext()) {
+                    Record r = it.next();
+                    if (config.compacted() && !r.hasKey()) {
+                        throw new InvalidRecordException("Compacted topic cannot accept message without key.");
+                    }
+                    if (checkBefore && r.timestamp() < now - config.timestampBeforeMaxMs()) {
+                        throw new InvalidTimestampException("Timestamp " + r.timestamp() + " of a record is more than "
+                                + config.timestampBeforeMaxMs() + " ms before the broker's time " + now);
+                    }
+                }
+            }
+        }
+        return batch;
+    }
+
+    private static void fail(PartitionProduceResponse pr, Errors error, String message) {
+        pr.setErrorCode(error.code()).setErrorMessage(message).setBaseOffset(-1).setLogAppendTimeMs(-1)
+                .setLogStartOffset(-1);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.weir.gateway.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection. Requests may complete out of order; responses leave in request order,
+ * as Kafka clients require. Runs on the channel's event loop.
+ */
+final class KafkaConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final RequestDispatcher dispatcher;
+    private final ArrayDeque<RequestDispatcher.InFlight> inFlight = new ArrayDeque<>();
+    private String connectionId;
+    private InetSocketAddress remote;
+
+    KafkaConnection(RequestDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+        connectionId = local.getAddress().getHostAddress() + ":" + local.getPort() + "-"
+                + remote.getAddress().getHostAddress() + ":" + remote.getPort() + "-" + IDS.incrementAndGet();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        ByteBuffer request;
+        try {
+            // Copied to the heap: parsed requests (and produced records) outlive the pooled frame.
+            request = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(request);
+            request.flip();
+        } finally {
+            frame.release();
+        }
+        RequestDispatcher.InFlight call = dispatcher.dispatch(request, connectionId, remote);
+        if (call == null) {
+            ctx.close();
+            return;
+        }
+        inFlight.add(call);
+        if (call.response().isDone()) {
+            writeReady(ctx);
+        } else {
+            call.response().whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
+        }
+    }
+
+    private void writeReady(ChannelHandlerContext ctx) {
+        boolean wrote = false;
+        while (!inFlight.isEmpty() && inFlight.peek().response().isDone()) {
+            RequestDispatcher.InFlight call = inFlight.poll();
+            AbstractResponse response = call.response().join();
+            if (response == null) {
+                continue; // acks=0: the client expects no answer
+            }
+            if (!ctx.channel().isActive()) {
+                continue;
+            }
+            try {
+                ByteBuf out = ByteBufChannel.drain(call.context().buildResponseSend(response), ctx.alloc());
+                dispatcher.bytesOut.mark(out.readableBytes());
+                ctx.write(out, ctx.voidPromise());
+                wrote = true;
+            } catch (IOException | RuntimeException e) {
+                log.error("Closing connection {}: cannot encode {} response", connectionId,
+                        call.context().header.apiKey(), e);
+                ctx.close();
+                return;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            log.info("Closing connection {} from {}: {}", connectionId, remote, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("Connection {} from {} failed: {}", connectionId, remote, cause.toString());
+        } else {
+            log.info("Closing connection {} from {}: {}", connectionId, remote, cause.toString());
+        }
+        ctx.close();
+    }
+}

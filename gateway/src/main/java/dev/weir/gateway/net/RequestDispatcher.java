@@ -1,0 +1,115 @@
+package dev.weir.gateway.net;
+
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiRegistry;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaErrors;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.network.ClientInformation;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestAndSize;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes a request frame with kafka-clients' message classes and hands it to its handler.
+ * A request Kafka would drop the connection for (unparsable header, unknown API, unsupported
+ * version other than ApiVersions) yields {@code null}: the caller closes the connection.
+ */
+public final class RequestDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
+
+    private final ApiRegistry registry;
+    private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, Meter> errors = new EnumMap<>(ApiKeys.class);
+    final Meter bytesIn;
+    final Meter bytesOut;
+
+    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics) {
+        this.registry = registry;
+        for (ApiSupport s : registry.all()) {
+            latency.put(s.key(), metrics.timer("kafka.request." + s.key().name + ".latency"));
+            errors.put(s.key(), metrics.meter("kafka.request." + s.key().name + ".errors"));
+        }
+        bytesIn = metrics.meter("kafka.network.bytes-in");
+        bytesOut = metrics.meter("kafka.network.bytes-out");
+    }
+
+    /** A request in flight: its context (to encode the response) and its future response. */
+    record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response) {
+    }
+
+    InFlight dispatch(ByteBuffer frame, String connectionId, InetSocketAddress remote) {
+        bytesIn.mark(frame.remaining() + 4L);
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            log.info("Closing connection {} from {}: unparsable request header ({})", connectionId, remote, e.getMessage());
+            return null;
+        }
+        ApiKeys key = header.apiKey();
+        ApiSupport support = registry.support(key);
+        if (support == null) {
+            log.info("Closing connection {} from {}: unsupported API {} (client {})", connectionId, remote, key,
+                    header.clientId());
+            return null;
+        }
+        if (!support.supports(header.apiVersion()) && key != ApiKeys.API_VERSIONS) {
+            log.info("Closing connection {} from {}: {} version {} is not supported (supported {}-{}; client {})",
+                    connectionId, remote, key, header.apiVersion(), support.minVersion(), support.maxVersion(),
+                    header.clientId());
+            return null;
+        }
+        RequestContext context = new RequestContext(header, connectionId, remote.getAddress(),
+                Optional.of(remote.getPort()), KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT,
+                ClientInformation.EMPTY, false);
+        AbstractRequest request;
+        try {
+            RequestAndSize parsed = context.parseRequest(frame);
+            request = parsed.request;
+        } catch (RuntimeException e) {
+            log.info("Closing connection {} from {}: malformed {} v{} request ({})", connectionId, remote, key,
+                    header.apiVersion(), e.getMessage());
+            return null;
+        }
+        Timer.Context timer = latency.get(key).time();
+        ApiHandler handler = registry.handler(key);
+        CompletableFuture<AbstractResponse> response;
+        try {
+            response = handler.handle(context, request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<AbstractResponse> answered = response.handle((r, failure) -> {
+            timer.stop();
+            if (failure == null) {
+                return r;
+            }
+            errors.get(key).mark();
+            Errors error = KafkaErrors.of(failure);
+            if (error == Errors.UNKNOWN_SERVER_ERROR) {
+                log.error("{} v{} from {} failed", key, header.apiVersion(), header.clientId(), KafkaErrors.unwrap(failure));
+            }
+            return request.getErrorResponse(0, error.exception(KafkaErrors.message(failure)));
+        });
+        return new InFlight(context, answered);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.weir.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.gateway.config.ConfigLoader;
+import dev.weir.gateway.config.GatewayConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayConfigTest {
+
+    static Path shippedConfig() {
+        return Path.of(System.getProperty("weir.config.file", "../config/gateway.properties"));
+    }
+
+    @Test
+    void everyKeyIsDocumentedInTheShippedFileWithItsDefault() throws IOException {
+        String text = Files.readString(shippedConfig());
+        Properties shipped = new Properties();
+        shipped.load(Files.newBufferedReader(shippedConfig()));
+        for (String key : GatewayConfig.keys()) {
+            assertTrue(shipped.containsKey(key), key + " is missing from config/gateway.properties");
+            int at = text.indexOf("\n" + key + "=");
+            String before = text.substring(0, at);
+            String lastLine = before.substring(before.lastIndexOf('\n', before.length() - 1) + 1);
+            assertTrue(lastLine.startsWith("#"), key + " has no comment above it");
+        }
+        assertEquals(GatewayConfig.keys().size(), shipped.size(), "the file lists keys the gateway does not know");
+    }
+
+    @Test
+    void noArgumentsMeansLocalhost9092AndDataInDotData() {
+        GatewayConfig c = ConfigLoader.load(new String[0], Map.of());
+        assertEquals(new GatewayConfig.Endpoint("127.0.0.1", 9092), c.listener());
+        assertEquals(Path.of("./data"), c.dataDir());
+    }
+
+    @Test
+    void theShippedFileLoadsAsIs() {
+        GatewayConfig c = ConfigLoader.load(new String[] {"--config", shippedConfig().toString()}, Map.of());
+        assertEquals(1, c.getInt(GatewayConfig.NUM_PARTITIONS));
+    }
+
+    @Test
+    void setBeatsEnvironmentWhichBeatsTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("g.properties");
+        Files.writeString(file, "num.partitions=2\nnode.id=5\nmessage.max.bytes=1000\n");
+        GatewayConfig c = ConfigLoader.load(new String[] {"--config", file.toString(), "--set", "num.partitions=4"},
+                Map.of("WEIR_NUM_PARTITIONS", "3", "WEIR_NODE_ID", "7"));
+        assertEquals(4, c.getInt(GatewayConfig.NUM_PARTITIONS));
+        assertEquals(7, c.getInt(GatewayConfig.NODE_ID));
+        assertEquals(1000, c.getInt(GatewayConfig.MESSAGE_MAX_BYTES));
+    }
+
+    @Test
+    void aWrongValueStopsTheStartNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(new String[] {"--set", "num.partitions=0"}, Map.of()));
+        assertTrue(e.getMessage().contains("num.partitions"), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(new String[0], Map.of("WEIR_STORAGE_SYNC", "perhaps")));
+        assertTrue(e.getMessage().contains("storage.sync"), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(new String[] {"--set", "listeners=http://x:1"}, Map.of()));
+        assertTrue(e.getMessage().contains("listeners"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownKeyOrArgumentIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(new String[] {"--set", "num.partitons=3"}, Map.of()));
+        assertTrue(e.getMessage().contains("num.partitons"), e.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(new String[] {"--bogus"}, Map.of()));
+    }
+}
