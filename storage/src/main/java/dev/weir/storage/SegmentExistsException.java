@@ -1,0 +1,7 @@
+package dev.weir.storage;
+
+public class SegmentExistsException extends StorageException {
+    public SegmentExistsException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,7 @@
+package dev.weir.storage;
+
+public class SegmentNotFoundException extends StorageException {
+    public SegmentNotFoundException(String message) {
+        super(message);
+    }
+}

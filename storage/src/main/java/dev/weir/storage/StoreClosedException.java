@@ -1,0 +1,7 @@
+package dev.weir.storage;
+
+public class StoreClosedException extends StorageException {
+    public StoreClosedException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.weir.storage;
+
+import com.codahale.metrics.MetricRegistry;
+import java.nio.file.Path;
+
+/**
+ * @param dataDir        one sub-directory per container lives here
+ * @param containers     fixed for the life of the data directory
+ * @param sync           fsync each group commit (durable against power loss); false leaves
+ *                       flushing to the OS: a process crash loses nothing, a machine crash may
+ * @param maxBytes       total on-disk budget across containers; appends past it fail with
+ *                       {@link StorageFullException}
+ * @param initialMapBytes size each container's LMDB map starts at; it grows on demand
+ */
+public record StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
+                           MetricRegistry metrics) {
+}
