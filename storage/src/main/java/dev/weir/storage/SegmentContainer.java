@@ -375,26 +375,38 @@ final class SegmentContainer {
             if (offset < m.startOffset() || offset >= m.nextOffset()) {
                 return new ReadResult(List.of(), info);
             }
-            List<StoredEntry> entries = new ArrayList<>(4);
+            // First find the entries (values stay valid while the txn is open), then copy them all
+            // into one array: a fetch can send a single slice instead of gluing entries together.
+            List<ByteBuffer> values = new ArrayList<>(4);
+            List<long[]> offsets = new ArrayList<>(4);
+            long total = 0;
             try (Cursor<ByteBuffer> c = env.entries.openCursor(txn)) {
                 boolean found = c.get(pairKey(scratch.pair, m.id(), offset), GetOp.MDB_SET_RANGE);
-                long total = 0;
                 while (found && segmentIdOf(c.key()) == m.id()) {
                     ByteBuffer v = c.val();
                     int length = v.remaining() - ENTRY_HEADER_BYTES;
-                    if (!entries.isEmpty() && total + length > maxBytes) {
+                    if (!values.isEmpty() && total + length > maxBytes) {
                         break;
                     }
-                    ByteBuffer copy = ByteBuffer.allocate(length);
-                    copy.put(0, v, v.position() + ENTRY_HEADER_BYTES, length);
-                    entries.add(new StoredEntry(v.getLong(v.position()), secondOf(c.key()),
-                            v.getLong(v.position() + 8), copy.asReadOnlyBuffer()));
+                    values.add(v.duplicate());
+                    offsets.add(new long[] {v.getLong(v.position()), secondOf(c.key()), v.getLong(v.position() + 8)});
                     total += length;
                     if (total >= maxBytes) {
                         break;
                     }
                     found = c.next();
                 }
+            }
+            byte[] all = new byte[(int) total];
+            List<StoredEntry> entries = new ArrayList<>(values.size());
+            int at = 0;
+            for (int i = 0; i < values.size(); i++) {
+                ByteBuffer v = values.get(i);
+                int length = v.remaining() - ENTRY_HEADER_BYTES;
+                v.get(v.position() + ENTRY_HEADER_BYTES, all, at, length);
+                long[] o = offsets.get(i);
+                entries.add(new StoredEntry(o[0], o[1], o[2], ByteBuffer.wrap(all, at, length).slice()));
+                at += length;
             }
             return new ReadResult(entries, info);
         });

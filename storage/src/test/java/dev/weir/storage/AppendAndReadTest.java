@@ -70,7 +70,20 @@ class AppendAndReadTest {
         assertEquals(0, e.data().position(), "the caller's buffer position is untouched");
         StoredEntry stored = get(store.read("orders/0", 4, 1)).entries().get(0);
         assertEquals(e.data(), stored.data());
-        assertTrue(stored.data().isReadOnly());
+    }
+
+    @Test
+    void theEntriesOfOneReadAreBackToBackSlicesOfOneArray() {
+        get(store.append("orders/0", Append.of(entry("a", 1, -1), entry("bb", 1, -1), entry("ccc", 1, -1))));
+
+        List<StoredEntry> entries = get(store.read("orders/0", 0, Integer.MAX_VALUE)).entries();
+        assertEquals(3, entries.size());
+        int end = entries.get(0).data().arrayOffset();
+        for (StoredEntry s : entries) {
+            assertTrue(s.data().array() == entries.get(0).data().array());
+            assertEquals(end, s.data().arrayOffset() + s.data().position());
+            end += s.data().remaining();
+        }
     }
 
     @Test

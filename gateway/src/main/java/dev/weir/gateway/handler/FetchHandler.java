@@ -230,9 +230,21 @@ public final class FetchHandler implements ApiHandler {
         }
     }
 
+    /** The entries' bytes as one buffer: a single slice when they lie back to back in one array (as reads return them). */
     private static ByteBuffer concat(List<ByteBuffer> parts, long size) {
+        ByteBuffer first = parts.get(0);
         if (parts.size() == 1) {
-            return parts.get(0).duplicate();
+            return first.duplicate();
+        }
+        boolean contiguous = first.hasArray();
+        int end = first.arrayOffset() + first.position() + first.remaining();
+        for (int i = 1; contiguous && i < parts.size(); i++) {
+            ByteBuffer p = parts.get(i);
+            contiguous = p.hasArray() && p.array() == first.array() && p.arrayOffset() + p.position() == end;
+            end += p.remaining();
+        }
+        if (contiguous) {
+            return ByteBuffer.wrap(first.array(), first.arrayOffset() + first.position(), (int) size).slice();
         }
         ByteBuffer all = ByteBuffer.allocate((int) size);
         for (ByteBuffer p : parts) {
