@@ -30,6 +30,12 @@ public final class TopicConfigs {
     private final Map<String, Object> defaults = new HashMap<>();
     private final Set<String> brokerKeysSetExplicitly;
 
+    private static final ConfigDef.Validator NO_TIERED_STORAGE = (name, value) -> {
+        if (Boolean.TRUE.equals(value)) {
+            throw new ConfigException(name, value, "Weir has no tiered storage");
+        }
+    };
+
     public TopicConfigs(GatewayConfig broker) {
         this.brokerKeysSetExplicitly = broker.originals().keySet();
         long maxLong = Long.MAX_VALUE;
@@ -84,7 +90,36 @@ public final class TopicConfigs {
                 .define(TopicConfig.SEGMENT_MS_CONFIG, Type.LONG, 604800000L, Range.atLeast(1),
                         Importance.LOW, "Accepted for compatibility.")
                 .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, Type.BOOLEAN, false,
-                        Importance.LOW, "Accepted for compatibility; Weir has one replica.");
+                        Importance.LOW, "Accepted for compatibility; Weir has one replica.")
+                .define("compression.gzip.level", Type.INT, -1, Range.between(-1, 9), Importance.LOW,
+                        "Accepted for compatibility; Weir stores batches as the producer compressed them.")
+                .define("compression.lz4.level", Type.INT, 9, Range.between(1, 17), Importance.LOW,
+                        "Accepted for compatibility; Weir stores batches as the producer compressed them.")
+                .define("compression.zstd.level", Type.INT, 3, Range.between(-131072, 22), Importance.LOW,
+                        "Accepted for compatibility; Weir stores batches as the producer compressed them.")
+                .define("errors.deadletterqueue.group.enable", Type.BOOLEAN, false, Importance.LOW,
+                        "Accepted for compatibility; share groups are not supported.")
+                .define("leader.replication.throttled.replicas", Type.LIST, "", Importance.LOW,
+                        "Accepted for compatibility; Weir has one replica.")
+                .define("follower.replication.throttled.replicas", Type.LIST, "", Importance.LOW,
+                        "Accepted for compatibility; Weir has one replica.")
+                .define("local.retention.bytes", Type.LONG, -2L, Range.atLeast(-2), Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("local.retention.ms", Type.LONG, -2L, Range.atLeast(-2), Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("max.decompressed.message.bytes", Type.INT, 2147483639, Range.atLeast(0), Importance.LOW,
+                        "Accepted for compatibility; Weir does not decompress batches except to validate keys "
+                                + "and timestamps.")
+                .define("remote.copy.lag.bytes", Type.LONG, -1L, Range.atLeast(-1), Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("remote.copy.lag.ms", Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("remote.log.copy.disable", Type.BOOLEAN, false, Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("remote.log.delete.on.disable", Type.BOOLEAN, false, Importance.LOW,
+                        "Accepted for compatibility; Weir has no tiered storage.")
+                .define("remote.storage.enable", Type.BOOLEAN, false, NO_TIERED_STORAGE, Importance.LOW,
+                        "Weir has no tiered storage; only false is accepted.");
         brokerSynonyms.put(TopicConfig.CLEANUP_POLICY_CONFIG, GatewayConfig.LOG_CLEANUP_POLICY);
         brokerSynonyms.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, GatewayConfig.MESSAGE_MAX_BYTES);
         brokerSynonyms.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, GatewayConfig.LOG_MESSAGE_TIMESTAMP_TYPE);

@@ -73,8 +73,8 @@ public final class MetadataHandler implements ApiHandler {
 
     private CompletableFuture<MetadataResponseTopic> resolve(MetadataRequestData.MetadataRequestTopic rt,
                                                              boolean clientAllowsAutoCreate) {
-        if (rt.name() == null) {
-            Uuid id = rt.topicId();
+        Uuid id = rt.topicId();
+        if (rt.name() == null || (rt.name().isEmpty() && id != null && !Uuid.ZERO_UUID.equals(id))) {
             return CompletableFuture.completedFuture(catalog.byId(id).map(this::describe)
                     .orElseGet(() -> error(null, id, Errors.UNKNOWN_TOPIC_ID)));
         }

@@ -1,0 +1,75 @@
+package dev.weir.compat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Weir gateway, run from its shaded jar exactly as a user runs it:
+ * {@code java -jar weir-gateway.jar --set listeners=... --set log.dir=... [--set key=value ...]}.
+ */
+public final class GatewayProcess extends BrokerProcess {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path jar;
+    private final Map<String, String> settings;
+
+    private GatewayProcess(String name, Map<String, String> settings) {
+        super("weir-" + name, CompatPaths.newDataDir("weir-" + name), FreePorts.next());
+        this.jar = requireJar();
+        this.settings = new LinkedHashMap<>(settings);
+    }
+
+    /** Starts a gateway on a free loopback port with a fresh data directory, and waits until it serves. */
+    public static GatewayProcess start(String name, Map<String, String> settings) {
+        GatewayProcess gateway = new GatewayProcess(name, settings);
+        try {
+            gateway.launch();
+            return gateway;
+        } catch (RuntimeException | Error e) {
+            gateway.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Target target() {
+        return Target.WEIR;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    protected List<String> command() {
+        List<String> command = new ArrayList<>(List.of(
+                ChildProcesses.javaExecutable(), "-Xmx1g", "-jar", jar.toString(),
+                "--set", "listeners=PLAINTEXT://" + HOST + ":" + port,
+                "--set", "log.dir=" + dataDir));
+        settings.forEach((key, value) -> {
+            command.add("--set");
+            command.add(key + "=" + value);
+        });
+        return command;
+    }
+
+    @Override
+    protected Duration startTimeout() {
+        return START_TIMEOUT;
+    }
+
+    private static Path requireJar() {
+        Path jar = CompatPaths.gatewayJar();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the gateway jar " + jar + " does not exist: build it first "
+                    + "(mvn -pl gateway -am package, or run the whole reactor with mvn verify), "
+                    + "or run only against Apache Kafka with -D" + Target.PROPERTY + "=kafka");
+        }
+        return jar;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.weir.compat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real Apache Kafka 4.4 broker, single node in KRaft combined mode, run as a child JVM from the
+ * kafka_2.13 jars on the test class path. Storage is formatted once; restarts reuse it.
+ */
+public final class KafkaBrokerProcess extends BrokerProcess {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(120);
+
+    private final int controllerPort;
+    private final Map<String, String> settings;
+    private final Path config;
+    private boolean formatted;
+
+    private KafkaBrokerProcess(String name, Map<String, String> settings) {
+        super("kafka-" + name, CompatPaths.newDataDir("kafka-" + name), FreePorts.next());
+        this.controllerPort = FreePorts.next();
+        this.settings = settings;
+        this.config = dataDir.resolve("server.properties");
+    }
+
+    /** Formats storage, starts the broker on free loopback ports, and waits until it serves. */
+    public static KafkaBrokerProcess start(String name, Map<String, String> settings) {
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(name, settings);
+        try {
+            broker.format();
+            broker.launch();
+            return broker;
+        } catch (RuntimeException | Error e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Target target() {
+        return Target.KAFKA;
+    }
+
+    @Override
+    protected List<String> command() {
+        return ChildProcesses.javaCommand(jvmArgs(), ChildProcesses.testClasspath(), "kafka.Kafka", List.of(config.toString()));
+    }
+
+    @Override
+    protected Duration startTimeout() {
+        return START_TIMEOUT;
+    }
+
+    private void format() {
+        if (formatted) {
+            return;
+        }
+        writeConfig();
+        String clusterId = Uuid.randomUuid().toString();
+        ChildProcesses.run(name + "-format",
+                ChildProcesses.javaCommand(jvmArgs(), ChildProcesses.testClasspath(), "kafka.tools.StorageTool",
+                        List.of("format", "--standalone", "-t", clusterId, "-c", config.toString())),
+                "", FORMAT_TIMEOUT).assertSucceeded();
+        formatted = true;
+    }
+
+    private List<String> jvmArgs() {
+        return List.of("-Xmx512m", "-Xms512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                "-Dlog4j2.configurationFile=" + CompatPaths.testResource("kafka-broker-log4j2.properties"));
+    }
+
+    private void writeConfig() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("log.dirs", dataDir.resolve("logs").toString());
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.putAll(settings);
+        String text = props.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n", "", "\n"));
+        try {
+            Files.writeString(config, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.weir.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weir.compat.oldclient.OldClientRoundTrip;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Applications still on kafka-clients 2.8 and 3.9 produce and consume, and their records and the
+ * current client's records are the same records to both.
+ */
+class OldClientCompatibilityTest {
+    private static final int NEW_RECORDS = 5;
+    private static final int OLD_RECORDS = 20;
+
+    @RegisterExtension
+    static final Brokers brokers = Brokers.shared();
+
+    static Stream<Arguments> targetsAndOldVersions() {
+        return Target.selectedWith(OldClientRunner.versions().toArray());
+    }
+
+    @ParameterizedTest(name = "{0} kafka-clients {1}")
+    @MethodSource("targetsAndOldVersions")
+    void anOldClientProducesAndConsumesAlongsideTheCurrentClient(Target target, String version) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("old-client-" + version.replace('.', '-'));
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+            for (int i = 0; i < NEW_RECORDS; i++) {
+                ProducerRecord<String, String> record = new ProducerRecord<>(topic, 0, OldClientRoundTrip.BASE_TIMESTAMP - 100 + i,
+                        "new-" + i, "from-current-" + i);
+                record.headers().add(new RecordHeader("client-version", "current".getBytes(StandardCharsets.UTF_8)));
+                producer.send(record);
+            }
+            producer.flush();
+        }
+
+        ProcessResult run = OldClientRunner.run(version, List.of(broker.bootstrapServers(), topic, Integer.toString(OLD_RECORDS), "zstd"))
+                .assertSucceeded();
+        List<String> lines = run.stdoutLines();
+        assertEquals("client-version\t" + version, lines.get(0), "the child JVM ran kafka-clients " + version + ", not 4.x");
+
+        List<String> produced = lines.stream().filter(l -> l.startsWith("produced\t")).toList();
+        List<String> expectedProduced = IntStream.range(0, OLD_RECORDS)
+                .mapToObj(i -> "produced\t0\t" + (NEW_RECORDS + i) + "\t" + (OldClientRoundTrip.BASE_TIMESTAMP + i)).toList();
+        assertEquals(expectedProduced, produced, "offsets and timestamps acknowledged to the old producer");
+
+        List<String> consumedByOld = lines.stream().filter(l -> l.startsWith("record\t")).toList();
+        assertEquals("done\t" + (NEW_RECORDS + OLD_RECORDS), lines.get(lines.size() - 1), "the old consumer's count");
+
+        List<ConsumerRecord<String, String>> consumedByNew;
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+            consumedByNew = Clients.readToEnd(consumer, List.of(new TopicPartition(topic, 0)));
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < NEW_RECORDS; i++) {
+            expected.add(line(i, OldClientRoundTrip.BASE_TIMESTAMP - 100 + i, "new-" + i, "from-current-" + i, "client-version=current"));
+        }
+        for (int i = 0; i < OLD_RECORDS; i++) {
+            expected.add(line(NEW_RECORDS + i, OldClientRoundTrip.BASE_TIMESTAMP + i, "old-" + i, "from-" + version + "-" + i,
+                    "client-version=" + version));
+        }
+        assertEquals(expected, consumedByOld, "what the old consumer read");
+        assertEquals(expected, consumedByNew.stream().map(r -> line(r.offset(), r.timestamp(), r.key(), r.value(),
+                OldClientRoundTrip.headersText(r.headers()))).toList(), "what the current consumer read");
+    }
+
+    private static String line(long offset, long timestamp, String key, String value, String headers) {
+        return "record\t" + offset + "\t" + timestamp + "\tCreateTime\t" + key + "\t" + value + "\t" + headers;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.weir.compat;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs a Kafka CLI tool (a main class from kafka-tools or kafka_2.13) in its own JVM, as the
+ * kafka-*.sh scripts would, with the test class path, the given standard input and a timeout.
+ */
+public final class ToolRunner {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
+
+    private ToolRunner() {
+    }
+
+    public static ProcessResult run(String mainClass, List<String> args) {
+        return run(mainClass, args, "", DEFAULT_TIMEOUT);
+    }
+
+    public static ProcessResult run(String mainClass, List<String> args, String stdin, Duration timeout) {
+        List<String> jvmArgs = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.awt.headless=true",
+                "-Dlog4j2.configurationFile=" + CompatPaths.testResource("kafka-tools-log4j2.properties"));
+        String shortName = mainClass.substring(mainClass.lastIndexOf('.') + 1);
+        return ChildProcesses.run("tool-" + shortName,
+                ChildProcesses.javaCommand(jvmArgs, ChildProcesses.testClasspath(), mainClass, args), stdin, timeout);
+    }
+}
