@@ -92,9 +92,10 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig.Endpoint listener = config.listener();
         server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),
                 config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES), new RequestDispatcher(registry, metrics));
+        identity.bound(server.port());
         log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, advertised.host(),
-                server.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, identity.host(),
+                identity.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
     }
 
     public static Gateway start(GatewayConfig config) throws InterruptedException {
