@@ -43,6 +43,7 @@ public final class TopicCatalog implements AutoCloseable {
     });
     private final Map<String, TopicMeta> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicMeta> byId = new ConcurrentHashMap<>();
+    private final Map<Uuid, String> namesById = new ConcurrentHashMap<>();
     private volatile String clusterId;
     private long nextProducerId;
     private long reservedProducerIds;
@@ -97,11 +98,14 @@ public final class TopicCatalog implements AutoCloseable {
             TopicMeta old = byName.put(u.topic().name(), u.topic());
             if (old != null && !old.id().equals(u.topic().id())) {
                 byId.remove(old.id());
+                namesById.remove(old.id());
             }
             byId.put(u.topic().id(), u.topic());
+            namesById.put(u.topic().id(), u.topic().name());
         } else if (record instanceof CatalogRecord.TopicDeleted d) {
             byName.remove(d.name());
             byId.remove(d.id());
+            namesById.remove(d.id());
         } else if (record instanceof CatalogRecord.ClusterIdSet c) {
             clusterId = c.clusterId();
         } else if (record instanceof CatalogRecord.ProducerIdsReserved p) {
@@ -149,11 +153,9 @@ public final class TopicCatalog implements AutoCloseable {
         return List.copyOf(byName.values());
     }
 
-    /** Names and ids of every topic; kafka-clients' fetch parsing wants this map. */
+    /** Names by id of every topic, a live read-only view; kafka-clients' fetch parsing wants this map. */
     public Map<Uuid, String> topicNames() {
-        Map<Uuid, String> names = new java.util.HashMap<>();
-        byId.forEach((id, t) -> names.put(id, t.name()));
-        return names;
+        return java.util.Collections.unmodifiableMap(namesById);
     }
 
     /**
