@@ -50,7 +50,9 @@ public final class GatewayProcess extends BrokerProcess {
         List<String> command = new ArrayList<>(List.of(
                 ChildProcesses.javaExecutable(), "-Xmx1g", "-jar", jar.toString(),
                 "--set", "listeners=PLAINTEXT://" + HOST + ":" + port,
-                "--set", "log.dir=" + dataDir));
+                "--set", "log.dir=" + dataDir,
+                // As the Kafka brokers of these tests: groups form at once rather than after 3 s.
+                "--set", "group.initial.rebalance.delay.ms=0"));
         settings.forEach((key, value) -> {
             command.add("--set");
             command.add(key + "=" + value);

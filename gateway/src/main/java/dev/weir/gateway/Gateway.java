@@ -6,6 +6,11 @@ import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.group.CommittedOffsets;
+import dev.weir.gateway.group.GroupAdminHandler;
+import dev.weir.gateway.group.GroupCoordinator;
+import dev.weir.gateway.group.GroupMembershipHandler;
+import dev.weir.gateway.group.GroupOffsetsHandler;
 import dev.weir.gateway.handler.ApiVersionsHandler;
 import dev.weir.gateway.handler.BrokerIdentity;
 import dev.weir.gateway.handler.ClusterHandler;
@@ -36,6 +41,8 @@ public final class Gateway implements AutoCloseable {
 
     private final SegmentStore store;
     private final TopicCatalog catalog;
+    private final CommittedOffsets committedOffsets;
+    private final ScheduledExecutorService groupTimers;
     private final KafkaServer server;
     private final ScheduledExecutorService background;
     private final JmxReporter jmx;
@@ -64,6 +71,15 @@ public final class Gateway implements AutoCloseable {
         TopicAutoCreator autoCreator = new TopicAutoCreator(catalog,
                 config.getBoolean(GatewayConfig.AUTO_CREATE_TOPICS_ENABLE), config.getInt(GatewayConfig.NUM_PARTITIONS));
 
+        committedOffsets = CommittedOffsets.open(store);
+        groupTimers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-group-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        GroupCoordinator groups = GroupCoordinator.open(groupTimers,
+                config.getInt(GatewayConfig.GROUP_INITIAL_REBALANCE_DELAY_MS), committedOffsets);
+
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator))
@@ -78,7 +94,10 @@ public final class Gateway implements AutoCloseable {
                 .register(new ConfigHandler(catalog, topicConfigs, config, nodeId))
                 .register(new DeleteRecordsHandler(catalog, store))
                 .register(new ClusterHandler(identity, catalog))
-                .register(new InitProducerIdHandler(catalog));
+                .register(new InitProducerIdHandler(catalog))
+                .register(new GroupMembershipHandler(groups, identity))
+                .register(new GroupOffsetsHandler(groups, committedOffsets, catalog))
+                .register(new GroupAdminHandler(groups, committedOffsets));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -121,7 +140,9 @@ public final class Gateway implements AutoCloseable {
         log.info("Weir gateway stopping");
         server.stopAccepting();
         background.shutdownNow();
+        groupTimers.shutdownNow();
         server.close();
+        committedOffsets.close();
         catalog.close();
         store.close();
         if (jmx != null) {

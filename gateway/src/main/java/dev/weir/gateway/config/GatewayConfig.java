@@ -42,6 +42,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String STORAGE_MAX_BYTES = "storage.max.bytes";
     public static final String STORAGE_INITIAL_MAP_BYTES = "storage.initial.map.bytes";
     public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
@@ -98,7 +99,10 @@ public final class GatewayConfig extends AbstractConfig {
                     "Starting size of each container's LMDB map; it doubles on demand up to its share of "
                             + "storage.max.bytes.")
             .define(METRICS_JMX_ENABLE, Type.BOOLEAN, true, Importance.LOW,
-                    "Publish the metrics registry over JMX under the domain dev.weir.");
+                    "Publish the metrics registry over JMX under the domain dev.weir.")
+            .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
+                    "How long an empty consumer group waits for more members before its first rebalance; each "
+                            + "new member extends the wait by this much, up to the rebalance timeout. 0: no wait.");
 
     public GatewayConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);

@@ -97,7 +97,10 @@ public final class ProduceHandler implements ApiHandler {
 
     private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,
                                            PartitionProduceResponse pr) {
-        MemoryRecords records = (MemoryRecords) pd.records();
+        if (!(pd.records() instanceof MemoryRecords records)) {
+            fail(pr, Errors.INVALID_RECORD, "Produce request carries no records for partition " + pd.index());
+            return CompletableFuture.completedFuture(null);
+        }
         TopicConfigs.Effective config = topicConfigs.effective(topic);
         MutableRecordBatch batch;
         long now = System.currentTimeMillis();

@@ -1,0 +1,121 @@
+package dev.weir.gateway.group;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DeleteGroupsRequest;
+import org.apache.kafka.common.requests.DeleteGroupsResponse;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.requests.DescribeGroupsResponse;
+import org.apache.kafka.common.requests.ListGroupsRequest;
+import org.apache.kafka.common.requests.ListGroupsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** Group administration: DescribeGroups, ListGroups, DeleteGroups. */
+public final class GroupAdminHandler implements ApiHandler {
+    private static final String CLASSIC = "classic";
+
+    private final GroupCoordinator coordinator;
+    private final CommittedOffsets offsets;
+
+    public GroupAdminHandler(GroupCoordinator coordinator, CommittedOffsets offsets) {
+        this.coordinator = coordinator;
+        this.offsets = offsets;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.DESCRIBE_GROUPS, 0, 6),
+                ApiSupport.of(ApiKeys.LIST_GROUPS, 0, 5),
+                ApiSupport.of(ApiKeys.DELETE_GROUPS, 0, 3));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        if (request instanceof DescribeGroupsRequest r) {
+            return CompletableFuture.completedFuture(describe(r));
+        }
+        if (request instanceof ListGroupsRequest r) {
+            return CompletableFuture.completedFuture(list(r));
+        }
+        return delete((DeleteGroupsRequest) request);
+    }
+
+    private AbstractResponse describe(DescribeGroupsRequest r) {
+        DescribeGroupsResponseData out = new DescribeGroupsResponseData();
+        for (String groupId : r.data().groups()) {
+            Optional<GroupCoordinator.GroupDescription> d = coordinator.describe(groupId);
+            DescribedGroup g = new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code())
+                    .setGroupState("Dead").setProtocolType("").setProtocolData("");
+            out.groups().add(g);
+            if (d.isEmpty()) {
+                if (r.version() >= 6) {
+                    g.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage("Group " + groupId + " not found.");
+                }
+                continue;
+            }
+            g.setGroupState(d.get().state()).setProtocolType(d.get().protocolType()).setProtocolData(d.get().protocolName());
+            for (GroupCoordinator.MemberDescription m : d.get().members()) {
+                g.members().add(new DescribedGroupMember().setMemberId(m.memberId()).setGroupInstanceId(m.instanceId())
+                        .setClientId(m.clientId()).setClientHost(m.clientHost()).setMemberMetadata(m.metadata())
+                        .setMemberAssignment(m.assignment()));
+            }
+        }
+        return new DescribeGroupsResponse(out);
+    }
+
+    private AbstractResponse list(ListGroupsRequest r) {
+        Set<String> states = r.data().statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        Set<String> types = r.data().typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        ListGroupsResponseData out = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
+        if (!types.isEmpty() && !types.contains(CLASSIC)) {
+            return new ListGroupsResponse(out);
+        }
+        for (GroupCoordinator.GroupListing g : coordinator.list()) {
+            if (!states.isEmpty() && !states.contains(g.state().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            out.groups().add(new ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType())
+                    .setGroupState(g.state()).setGroupType(CLASSIC));
+        }
+        return new ListGroupsResponse(out);
+    }
+
+    private CompletableFuture<AbstractResponse> delete(DeleteGroupsRequest r) {
+        DeleteGroupsResponseData out = new DeleteGroupsResponseData();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (String groupId : r.data().groupsNames()) {
+            DeletableGroupResult result = new DeletableGroupResult().setGroupId(groupId);
+            out.results().add(result);
+            Errors e = coordinator.delete(groupId);
+            if (e == Errors.GROUP_ID_NOT_FOUND && !offsets.of(groupId).isEmpty()) {
+                e = Errors.NONE;
+            }
+            result.setErrorCode(e.code());
+            if (e == Errors.NONE) {
+                all.add(offsets.deleteGroup(groupId).exceptionally(failure -> {
+                    result.setErrorCode(dev.weir.gateway.api.KafkaErrors.of(failure).code());
+                    return null;
+                }));
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new DeleteGroupsResponse(out));
+    }
+}

@@ -1,0 +1,161 @@
+package dev.weir.gateway.group;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.handler.BrokerIdentity;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.HeartbeatRequest;
+import org.apache.kafka.common.requests.HeartbeatResponse;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.JoinGroupResponse;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupResponse;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.SyncGroupResponse;
+
+/** Group membership: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup (classic protocol). */
+public final class GroupMembershipHandler implements ApiHandler {
+    private static final byte GROUP_KEY = 0;
+
+    private final GroupCoordinator coordinator;
+    private final BrokerIdentity identity;
+
+    public GroupMembershipHandler(GroupCoordinator coordinator, BrokerIdentity identity) {
+        this.coordinator = coordinator;
+        this.identity = identity;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        return List.of(ApiSupport.of(ApiKeys.FIND_COORDINATOR, 0, 6),
+                ApiSupport.of(ApiKeys.JOIN_GROUP, 0, 9),
+                ApiSupport.of(ApiKeys.SYNC_GROUP, 0, 5),
+                ApiSupport.of(ApiKeys.HEARTBEAT, 0, 4),
+                ApiSupport.of(ApiKeys.LEAVE_GROUP, 0, 5));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        short version = request.version();
+        if (request instanceof FindCoordinatorRequest r) {
+            return CompletableFuture.completedFuture(findCoordinator(r.data(), version));
+        }
+        if (request instanceof JoinGroupRequest r) {
+            return join(context, r.data(), version);
+        }
+        if (request instanceof SyncGroupRequest r) {
+            return sync(r.data(), version);
+        }
+        if (request instanceof HeartbeatRequest r) {
+            Errors e = coordinator.heartbeat(r.data().groupId(), r.data().memberId(), r.data().groupInstanceId(),
+                    r.data().generationId());
+            return CompletableFuture.completedFuture(new HeartbeatResponse(new HeartbeatResponseData().setErrorCode(e.code())));
+        }
+        return leave((LeaveGroupRequest) request, version);
+    }
+
+    private AbstractResponse findCoordinator(FindCoordinatorRequestData data, short version) {
+        if (version < 4) {
+            Errors e = data.keyType() == GROUP_KEY ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+            FindCoordinatorResponseData out = new FindCoordinatorResponseData().setErrorCode(e.code());
+            if (e == Errors.NONE) {
+                out.setNodeId(identity.nodeId()).setHost(identity.host()).setPort(identity.port());
+            } else {
+                out.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(e.message());
+            }
+            return new FindCoordinatorResponse(out);
+        }
+        FindCoordinatorResponseData out = new FindCoordinatorResponseData();
+        for (String key : data.coordinatorKeys()) {
+            Coordinator c = new Coordinator().setKey(key);
+            if (data.keyType() == GROUP_KEY) {
+                c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(identity.host())
+                        .setPort(identity.port());
+            } else {
+                c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(
+                        Errors.COORDINATOR_NOT_AVAILABLE.message()).setNodeId(-1).setHost("").setPort(-1);
+            }
+            out.coordinators().add(c);
+        }
+        return new FindCoordinatorResponse(out);
+    }
+
+    private CompletableFuture<AbstractResponse> join(RequestContext context, JoinGroupRequestData data, short version) {
+        List<GroupCoordinator.Protocol> protocols = new ArrayList<>();
+        for (JoinGroupRequestProtocol p : data.protocols()) {
+            protocols.add(new GroupCoordinator.Protocol(p.name(), p.metadata()));
+        }
+        GroupCoordinator.JoinRequest join = new GroupCoordinator.JoinRequest(data.groupId(), data.memberId(),
+                data.groupInstanceId(), data.protocolType(), protocols, data.sessionTimeoutMs(),
+                version == 0 ? data.sessionTimeoutMs() : data.rebalanceTimeoutMs(),
+                JoinGroupRequest.requiresKnownMemberId(data, version), context.clientId(),
+                context.clientAddress == null ? "" : context.clientAddress.toString());
+        return coordinator.join(join).thenApply(r -> {
+            JoinGroupResponseData out = new JoinGroupResponseData().setErrorCode(r.error().code())
+                    .setGenerationId(r.generationId()).setMemberId(r.memberId() == null ? "" : r.memberId())
+                    .setLeader(r.leaderId() == null ? "" : r.leaderId()).setSkipAssignment(r.skipAssignment())
+                    .setProtocolType(version >= 7 ? r.protocolType() : null)
+                    .setProtocolName(r.protocolName() != null || version >= 7 ? r.protocolName() : "");
+            for (GroupCoordinator.JoinedMember m : r.members()) {
+                out.members().add(new JoinGroupResponseMember().setMemberId(m.memberId())
+                        .setGroupInstanceId(m.instanceId()).setMetadata(m.metadata()));
+            }
+            return new JoinGroupResponse(out, version);
+        });
+    }
+
+    private CompletableFuture<AbstractResponse> sync(SyncGroupRequestData data, short version) {
+        Map<String, byte[]> assignments = new HashMap<>();
+        for (SyncGroupRequestAssignment a : data.assignments()) {
+            assignments.put(a.memberId(), a.assignment());
+        }
+        return coordinator.sync(data.groupId(), data.generationId(), data.memberId(), data.groupInstanceId(),
+                version >= 5 ? data.protocolType() : null, version >= 5 ? data.protocolName() : null, assignments)
+                .thenApply(r -> new SyncGroupResponse(new SyncGroupResponseData().setErrorCode(r.error().code())
+                        .setProtocolType(r.protocolType()).setProtocolName(r.protocolName())
+                        .setAssignment(r.assignment())));
+    }
+
+    private CompletableFuture<AbstractResponse> leave(LeaveGroupRequest request, short version) {
+        List<MemberIdentity> members = request.members();
+        List<String[]> ids = new ArrayList<>();
+        for (MemberIdentity m : members) {
+            ids.add(new String[] {m.memberId(), m.groupInstanceId()});
+        }
+        List<Errors> errors = coordinator.leave(request.data().groupId(), ids);
+        List<MemberResponse> responses = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            responses.add(new MemberResponse().setMemberId(members.get(i).memberId())
+                    .setGroupInstanceId(members.get(i).groupInstanceId()).setErrorCode(errors.get(i).code()));
+        }
+        Errors top = Errors.NONE;
+        if (version < 3 && !errors.isEmpty()) {
+            top = errors.get(0);
+        }
+        return CompletableFuture.completedFuture(new LeaveGroupResponse(responses, top, 0, version));
+    }
+}

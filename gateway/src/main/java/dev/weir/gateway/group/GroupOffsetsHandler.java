@@ -1,0 +1,237 @@
+package dev.weir.gateway.group;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartitionCollection;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetCommitResponse;
+import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetDeleteResponse;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete. */
+public final class GroupOffsetsHandler implements ApiHandler {
+    /** Kafka's offset.metadata.max.bytes default. */
+    static final int MAX_METADATA_BYTES = 4096;
+
+    private final GroupCoordinator coordinator;
+    private final CommittedOffsets offsets;
+    private final TopicCatalog catalog;
+
+    public GroupOffsetsHandler(GroupCoordinator coordinator, CommittedOffsets offsets, TopicCatalog catalog) {
+        this.coordinator = coordinator;
+        this.offsets = offsets;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        // v10 addresses topics by id only; not served yet.
+        return List.of(ApiSupport.of(ApiKeys.OFFSET_COMMIT, 2, 9),
+                ApiSupport.of(ApiKeys.OFFSET_FETCH, 1, 9),
+                ApiSupport.of(ApiKeys.OFFSET_DELETE, 0, 0));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        if (request instanceof OffsetCommitRequest r) {
+            return commit(r.data());
+        }
+        if (request instanceof OffsetFetchRequest r) {
+            return CompletableFuture.completedFuture(fetch(r.data(), request.version()));
+        }
+        return delete(((OffsetDeleteRequest) request).data());
+    }
+
+    private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data) {
+        Errors groupError = coordinator.validateCommit(data.groupId(), data.memberId(), data.groupInstanceId(),
+                data.generationIdOrMemberEpoch());
+        OffsetCommitResponseData out = new OffsetCommitResponseData();
+        Map<TopicPartition, CommittedOffsets.Committed> accepted = new LinkedHashMap<>();
+        List<OffsetCommitResponsePartition> pending = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (OffsetCommitRequestTopic t : data.topics()) {
+            OffsetCommitResponseTopic rt = new OffsetCommitResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            Optional<TopicMeta> topic = catalog.byName(t.name());
+            for (OffsetCommitRequestPartition p : t.partitions()) {
+                OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
+                rt.partitions().add(rp);
+                Errors e = groupError;
+                if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
+                        || p.partitionIndex() >= topic.get().partitions())) {
+                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                }
+                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
+                    e = Errors.OFFSET_METADATA_TOO_LARGE;
+                }
+                rp.setErrorCode(e.code());
+                if (e == Errors.NONE) {
+                    accepted.put(new TopicPartition(t.name(), p.partitionIndex()), new CommittedOffsets.Committed(
+                            topic.get().id(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                    pending.add(rp);
+                }
+            }
+        }
+        return offsets.commit(data.groupId(), accepted).handle((v, failure) -> {
+            if (failure != null) {
+                pending.forEach(rp -> rp.setErrorCode(KafkaErrors.of(failure).code()));
+            }
+            return new OffsetCommitResponse(out);
+        });
+    }
+
+    private AbstractResponse fetch(OffsetFetchRequestData data, short version) {
+        if (version < 8) {
+            List<TopicPartition> wanted = null;
+            if (data.topics() != null) {
+                wanted = new ArrayList<>();
+                for (OffsetFetchRequestTopic t : data.topics()) {
+                    for (int p : t.partitionIndexes()) {
+                        wanted.add(new TopicPartition(t.name(), p));
+                    }
+                }
+            }
+            OffsetFetchResponseData out = new OffsetFetchResponseData().setErrorCode(Errors.NONE.code());
+            Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
+            lookup(data.groupId(), wanted).forEach((tp, c) -> topics.computeIfAbsent(tp.topic(), n -> {
+                OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(n);
+                out.topics().add(t);
+                return t;
+            }).partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(tp.partition())
+                    .setCommittedOffset(c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
+                    .setMetadata(c.metadata()).setErrorCode(Errors.NONE.code())));
+            return new OffsetFetchResponse(out, version);
+        }
+        OffsetFetchResponseData out = new OffsetFetchResponseData();
+        for (OffsetFetchRequestGroup g : data.groups()) {
+            List<TopicPartition> wanted = null;
+            if (g.topics() != null) {
+                wanted = new ArrayList<>();
+                for (OffsetFetchRequestTopics t : g.topics()) {
+                    for (int p : t.partitionIndexes()) {
+                        wanted.add(new TopicPartition(t.name(), p));
+                    }
+                }
+            }
+            OffsetFetchResponseGroup rg = new OffsetFetchResponseGroup().setGroupId(g.groupId())
+                    .setErrorCode(Errors.NONE.code());
+            out.groups().add(rg);
+            Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
+            lookup(g.groupId(), wanted).forEach((tp, c) -> topics.computeIfAbsent(tp.topic(), n -> {
+                OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n);
+                rg.topics().add(t);
+                return t;
+            }).partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
+                    .setCommittedOffset(c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
+                    .setMetadata(c.metadata()).setErrorCode(Errors.NONE.code())));
+        }
+        return new OffsetFetchResponse(out, version);
+    }
+
+    /** Committed offsets of the wanted partitions (all of the group's when null); -1 where none is committed. */
+    private Map<TopicPartition, CommittedOffsets.Committed> lookup(String groupId, List<TopicPartition> wanted) {
+        Map<TopicPartition, CommittedOffsets.Committed> committed = offsets.of(groupId);
+        Map<TopicPartition, CommittedOffsets.Committed> out = new LinkedHashMap<>();
+        if (wanted == null) {
+            Map<TopicPartition, CommittedOffsets.Committed> sorted = new TreeMap<>(
+                    java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+            sorted.putAll(committed);
+            sorted.forEach((tp, c) -> {
+                if (current(tp, c)) {
+                    out.put(tp, withMetadata(c));
+                }
+            });
+            return out;
+        }
+        for (TopicPartition tp : wanted) {
+            CommittedOffsets.Committed c = committed.get(tp);
+            out.put(tp, c == null || !current(tp, c) ? new CommittedOffsets.Committed(null, -1, -1, "", -1) : withMetadata(c));
+        }
+        return out;
+    }
+
+    /** Whether the offset was committed for the topic of that name that exists now (not a deleted one). */
+    private boolean current(TopicPartition tp, CommittedOffsets.Committed c) {
+        return catalog.byName(tp.topic()).map(t -> t.id().equals(c.topicId()) && tp.partition() < t.partitions())
+                .orElse(false);
+    }
+
+    private static CommittedOffsets.Committed withMetadata(CommittedOffsets.Committed c) {
+        return c.metadata() != null ? c
+                : new CommittedOffsets.Committed(c.topicId(), c.offset(), c.leaderEpoch(), "", c.commitTimestamp());
+    }
+
+    private CompletableFuture<AbstractResponse> delete(OffsetDeleteRequestData data) {
+        OffsetDeleteResponseData out = new OffsetDeleteResponseData();
+        if (!coordinator.exists(data.groupId()) && offsets.of(data.groupId()).isEmpty()) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponse(
+                    out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())));
+        }
+        Set<String> subscribed = coordinator.subscribedTopics(data.groupId());
+        List<TopicPartition> gone = new ArrayList<>();
+        for (OffsetDeleteRequestTopic t : data.topics()) {
+            OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            OffsetDeleteResponsePartitionCollection partitions = rt.partitions();
+            for (OffsetDeleteRequestPartition p : t.partitions()) {
+                Errors e = subscribed.contains(t.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC
+                        : catalog.byName(t.name()).isEmpty() ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.NONE;
+                partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex())
+                        .setErrorCode(e.code()));
+                if (e == Errors.NONE) {
+                    gone.add(new TopicPartition(t.name(), p.partitionIndex()));
+                }
+            }
+        }
+        if (gone.isEmpty()) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponse(out));
+        }
+        return offsets.delete(data.groupId(), gone).handle((v, failure) -> {
+            if (failure != null) {
+                out.setErrorCode(KafkaErrors.of(failure).code());
+            }
+            return new OffsetDeleteResponse(out);
+        });
+    }
+}
