@@ -1,12 +1,9 @@
 package dev.weir.gateway.catalog;
 
-import dev.weir.storage.Append;
-import dev.weir.storage.Entry;
-import dev.weir.storage.ReadResult;
+import dev.weir.gateway.state.RecordLog;
 import dev.weir.storage.SegmentExistsException;
 import dev.weir.storage.SegmentNotFoundException;
 import dev.weir.storage.SegmentStore;
-import dev.weir.storage.StoredEntry;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +41,7 @@ public final class TopicCatalog implements AutoCloseable {
     private final Map<String, TopicMeta> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicMeta> byId = new ConcurrentHashMap<>();
     private final Map<Uuid, String> namesById = new ConcurrentHashMap<>();
+    private RecordLog records;
     private volatile String clusterId;
     private long nextProducerId;
     private long reservedProducerIds;
@@ -55,7 +53,7 @@ public final class TopicCatalog implements AutoCloseable {
     /** Replays the catalog segment, creating it on first start; makes sure every partition has its segment. */
     public static TopicCatalog open(SegmentStore store, String configuredClusterId) {
         TopicCatalog catalog = new TopicCatalog(store);
-        catalog.replay();
+        catalog.records = RecordLog.open(store, CATALOG_SEGMENT, b -> catalog.apply(CatalogRecord.decode(b)));
         catalog.onChangeThread(() -> {
             if (catalog.clusterId == null || (!configuredClusterId.isBlank() && !configuredClusterId.equals(catalog.clusterId))) {
                 String id = configuredClusterId.isBlank() ? Uuid.randomUuid().toString() : configuredClusterId;
@@ -68,29 +66,6 @@ public final class TopicCatalog implements AutoCloseable {
         }).join();
         log.info("Catalog loaded: {} topics, cluster id {}", catalog.byName.size(), catalog.clusterId);
         return catalog;
-    }
-
-    private void replay() {
-        if (!store.exists(CATALOG_SEGMENT).join()) {
-            try {
-                store.createSegment(CATALOG_SEGMENT).join();
-            } catch (CompletionException e) {
-                if (!(e.getCause() instanceof SegmentExistsException)) {
-                    throw e;
-                }
-            }
-        }
-        long offset = store.getInfo(CATALOG_SEGMENT).join().startOffset();
-        while (true) {
-            ReadResult r = store.read(CATALOG_SEGMENT, offset, 1 << 20).join();
-            if (r.entries().isEmpty()) {
-                break;
-            }
-            for (StoredEntry e : r.entries()) {
-                apply(CatalogRecord.decode(e.data()));
-                offset = e.lastOffset() + 1;
-            }
-        }
     }
 
     private void apply(CatalogRecord record) {
@@ -116,8 +91,7 @@ public final class TopicCatalog implements AutoCloseable {
 
     /** Appends the record durably, then applies it. Runs on the change thread only. */
     private void write(CatalogRecord record) {
-        store.append(CATALOG_SEGMENT, Append.of(new Entry(CatalogRecord.encode(record), 1,
-                System.currentTimeMillis(), Entry.OffsetStamp.NONE))).join();
+        records.append(CatalogRecord.encode(record)).join();
         apply(record);
     }
 

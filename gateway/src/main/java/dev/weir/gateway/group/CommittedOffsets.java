@@ -1,11 +1,7 @@
 package dev.weir.gateway.group;
 
-import dev.weir.storage.Append;
-import dev.weir.storage.Entry;
-import dev.weir.storage.ReadResult;
-import dev.weir.storage.SegmentExistsException;
+import dev.weir.gateway.state.RecordLog;
 import dev.weir.storage.SegmentStore;
-import dev.weir.storage.StoredEntry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -18,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +41,7 @@ public final class CommittedOffsets implements AutoCloseable {
     public record Committed(Uuid topicId, long offset, int leaderEpoch, String metadata, long commitTimestamp) {
     }
 
-    private final SegmentStore store;
+    private RecordLog records;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "weir-group-offsets");
         t.setDaemon(true);
@@ -54,38 +49,14 @@ public final class CommittedOffsets implements AutoCloseable {
     });
     private final Map<String, Map<TopicPartition, Committed>> byGroup = new ConcurrentHashMap<>();
 
-    private CommittedOffsets(SegmentStore store) {
-        this.store = store;
+    private CommittedOffsets() {
     }
 
     public static CommittedOffsets open(SegmentStore store) {
-        CommittedOffsets offsets = new CommittedOffsets(store);
-        offsets.replay();
+        CommittedOffsets offsets = new CommittedOffsets();
+        offsets.records = RecordLog.open(store, SEGMENT, offsets::apply);
         log.info("Committed offsets loaded: {} groups", offsets.byGroup.size());
         return offsets;
-    }
-
-    private void replay() {
-        if (!store.exists(SEGMENT).join()) {
-            try {
-                store.createSegment(SEGMENT).join();
-            } catch (CompletionException e) {
-                if (!(e.getCause() instanceof SegmentExistsException)) {
-                    throw e;
-                }
-            }
-        }
-        long offset = store.getInfo(SEGMENT).join().startOffset();
-        while (true) {
-            ReadResult r = store.read(SEGMENT, offset, 1 << 20).join();
-            if (r.entries().isEmpty()) {
-                break;
-            }
-            for (StoredEntry e : r.entries()) {
-                apply(e.data());
-                offset = e.lastOffset() + 1;
-            }
-        }
     }
 
     Set<String> groups() {
@@ -150,8 +121,7 @@ public final class CommittedOffsets implements AutoCloseable {
         }
         ByteBuffer record = ByteBuffer.wrap(bytes.toByteArray());
         return CompletableFuture.runAsync(() -> {
-            store.append(SEGMENT, Append.of(new Entry(record.duplicate(), 1, System.currentTimeMillis(),
-                    Entry.OffsetStamp.NONE))).join();
+            records.append(record.duplicate()).join();
             apply(record);
         }, changes);
     }
