@@ -29,6 +29,7 @@ public final class TopicConfigs {
     private final Map<String, String> brokerSynonyms = new LinkedHashMap<>();
     private final Map<String, Object> defaults = new HashMap<>();
     private final Set<String> brokerKeysSetExplicitly;
+    private final Map<Map<String, String>, Effective> effective = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final ConfigDef.Validator NO_TIERED_STORAGE = (name, value) -> {
         if (Boolean.TRUE.equals(value)) {
@@ -138,9 +139,12 @@ public final class TopicConfigs {
         return definition.parse(overrides);
     }
 
-    /** The effective, typed value of every topic config for a topic. */
+    /**
+     * The effective, typed value of every topic config for a topic. Parsed once per distinct set of
+     * overrides (most topics share the empty one), not on every produce.
+     */
     public Effective effective(TopicMeta topic) {
-        return new Effective(definition.parse(topic.configOverrides()));
+        return effective.computeIfAbsent(topic.configOverrides(), o -> new Effective(definition.parse(o)));
     }
 
     /** One config entry as DescribeConfigs reports it. */
