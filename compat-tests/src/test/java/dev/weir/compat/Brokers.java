@@ -17,6 +17,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Register as {@code @RegisterExtension static final Brokers brokers = Brokers.shared();}.
  */
 public final class Brokers implements BeforeAllCallback, AfterAllCallback {
+    /** group.consumer.heartbeat.interval.ms of every broker under test (Kafka's default is 5000). */
+    static final int CONSUMER_HEARTBEAT_INTERVAL_MS = 500;
     private static final Map<Target, Broker> SHARED = new EnumMap<>(Target.class);
     private static boolean shutdownHookAdded;
 

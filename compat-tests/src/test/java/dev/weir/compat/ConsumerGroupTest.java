@@ -38,7 +38,8 @@ class ConsumerGroupTest {
     static final Brokers brokers = Brokers.shared();
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> assignors() {
-        return Target.selectedWith("range", "roundrobin", "sticky", "cooperative-sticky");
+        return Target.selectedWith("range", "roundrobin", "sticky", "cooperative-sticky",
+                "consumer-uniform", "consumer-range");
     }
 
     /** A consumer polling and committing after each batch on its own thread, as an application would. */
@@ -51,9 +52,7 @@ class ConsumerGroupTest {
         GroupMember(Broker broker, String group, String topic, String assignor,
                     Collection<ConsumerRecord<String, String>> sink) {
             thread = new Thread(() -> {
-                try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of(
-                        ConsumerConfig.GROUP_ID_CONFIG, group,
-                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignorClass(assignor)))) {
+                try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, groupSettings(group, assignor))) {
                     consumer.subscribe(List.of(topic));
                     while (running.get()) {
                         var records = consumer.poll(Duration.ofMillis(100));
@@ -75,6 +74,20 @@ class ConsumerGroupTest {
             running.set(false);
             thread.join(Clients.TIMEOUT.toMillis());
         }
+    }
+
+    /**
+     * A classic-protocol member with a client-side assignor, or, for "consumer-NAME", a KIP-848
+     * member ({@code group.protocol=consumer}) asking for the server-side assignor NAME.
+     */
+    static Map<String, Object> groupSettings(String group, String assignor) {
+        if (assignor.startsWith("consumer-")) {
+            return Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+                    ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, assignor.substring("consumer-".length()));
+        }
+        return Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignorClass(assignor));
     }
 
     private static String assignorClass(String assignor) {

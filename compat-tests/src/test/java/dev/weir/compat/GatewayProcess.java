@@ -52,7 +52,10 @@ public final class GatewayProcess extends BrokerProcess {
                 "--set", "listeners=PLAINTEXT://" + HOST + ":" + port,
                 "--set", "log.dir=" + dataDir,
                 // As the Kafka brokers of these tests: groups form at once rather than after 3 s.
-                "--set", "group.initial.rebalance.delay.ms=0"));
+                "--set", "group.initial.rebalance.delay.ms=0",
+                // Consumer-protocol members learn of rebalances on their next heartbeat; both brokers
+                // under test use the same short interval so group tests take seconds.
+                "--set", "group.consumer.heartbeat.interval.ms=" + Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
         settings.forEach((key, value) -> {
             command.add("--set");
             command.add(key + "=" + value);

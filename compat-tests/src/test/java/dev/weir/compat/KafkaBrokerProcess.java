@@ -95,6 +95,8 @@ public final class KafkaBrokerProcess extends BrokerProcess {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("group.consumer.min.heartbeat.interval.ms", String.valueOf(Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
+        props.put("group.consumer.heartbeat.interval.ms", String.valueOf(Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
         props.putAll(settings);
         String text = props.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue())

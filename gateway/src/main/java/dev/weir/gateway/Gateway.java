@@ -7,6 +7,9 @@ import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.config.GatewayConfig;
 import dev.weir.gateway.group.CommittedOffsets;
+import dev.weir.gateway.group.ConsumerGroupHandler;
+import dev.weir.gateway.group.ConsumerGroups;
+import dev.weir.gateway.group.GroupMetadataLog;
 import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
@@ -77,8 +80,13 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        GroupMetadataLog groupMetadata = GroupMetadataLog.open(store);
         GroupCoordinator groups = GroupCoordinator.open(groupTimers,
-                config.getInt(GatewayConfig.GROUP_INITIAL_REBALANCE_DELAY_MS), committedOffsets);
+                config.getInt(GatewayConfig.GROUP_INITIAL_REBALANCE_DELAY_MS), committedOffsets, groupMetadata);
+        ConsumerGroups consumerGroups = ConsumerGroups.open(groups, groupTimers, catalog,
+                config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS),
+                config.getInt(GatewayConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
+                config.getInt(GatewayConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), groupMetadata);
 
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
@@ -96,8 +104,9 @@ public final class Gateway implements AutoCloseable {
                 .register(new ClusterHandler(identity, catalog))
                 .register(new InitProducerIdHandler(catalog))
                 .register(new GroupMembershipHandler(groups, identity))
-                .register(new GroupOffsetsHandler(groups, committedOffsets, catalog))
-                .register(new GroupAdminHandler(groups, committedOffsets));
+                .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
+                .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog))
+                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -43,6 +43,9 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String STORAGE_INITIAL_MAP_BYTES = "storage.initial.map.bytes";
     public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
+    public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
@@ -102,7 +105,37 @@ public final class GatewayConfig extends AbstractConfig {
                     "Publish the metrics registry over JMX under the domain dev.weir.")
             .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
                     "How long an empty consumer group waits for more members before its first rebalance; each "
-                            + "new member extends the wait by this much, up to the rebalance timeout. 0: no wait.");
+                            + "new member extends the wait by this much, up to the rebalance timeout. 0: no wait.")
+            .define(GROUP_CONSUMER_SESSION_TIMEOUT_MS, Type.INT, 45000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol (KIP-848) groups: a member that sends no heartbeat for this long is removed.")
+            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, Type.INT, 5000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol (KIP-848) groups: how often members are told to heartbeat.")
+            .define(GROUP_CONSUMER_ASSIGNORS, Type.LIST, "uniform,range", new AssignorsValidator(), Importance.MEDIUM,
+                    "Consumer protocol (KIP-848) groups: the server-side assignors offered, by name (uniform, range); "
+                            + "the first is used when members ask for none.");
+
+    /** Assignor names Weir implements. */
+    private static final class AssignorsValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            @SuppressWarnings("unchecked")
+            java.util.List<String> names = (java.util.List<String>) value;
+            if (names == null || names.isEmpty()) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value, "at least one assignor is needed");
+            }
+            for (String n : names) {
+                if (!n.equals("uniform") && !n.equals("range")) {
+                    throw new org.apache.kafka.common.config.ConfigException(name, value,
+                            "unknown assignor " + n + "; known: uniform, range");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[uniform, range]";
+        }
+    }
 
     public GatewayConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);

@@ -31,12 +31,15 @@ import org.apache.kafka.common.requests.RequestContext;
 /** Group administration: DescribeGroups, ListGroups, DeleteGroups. */
 public final class GroupAdminHandler implements ApiHandler {
     private static final String CLASSIC = "classic";
+    private static final String CONSUMER = "consumer";
 
     private final GroupCoordinator coordinator;
+    private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
 
-    public GroupAdminHandler(GroupCoordinator coordinator, CommittedOffsets offsets) {
+    public GroupAdminHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets) {
         this.coordinator = coordinator;
+        this.consumerGroups = consumerGroups;
         this.offsets = offsets;
     }
 
@@ -67,7 +70,8 @@ public final class GroupAdminHandler implements ApiHandler {
             out.groups().add(g);
             if (d.isEmpty()) {
                 if (r.version() >= 6) {
-                    g.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage("Group " + groupId + " not found.");
+                    g.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(consumerGroups.exists(groupId)
+                            ? "Group " + groupId + " is not a classic group." : "Group " + groupId + " not found.");
                 }
                 continue;
             }
@@ -85,15 +89,21 @@ public final class GroupAdminHandler implements ApiHandler {
         Set<String> states = r.data().statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         Set<String> types = r.data().typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         ListGroupsResponseData out = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
-        if (!types.isEmpty() && !types.contains(CLASSIC)) {
-            return new ListGroupsResponse(out);
-        }
-        for (GroupCoordinator.GroupListing g : coordinator.list()) {
-            if (!states.isEmpty() && !states.contains(g.state().toLowerCase(Locale.ROOT))) {
-                continue;
+        if (types.isEmpty() || types.contains(CLASSIC)) {
+            for (GroupCoordinator.GroupListing g : coordinator.list()) {
+                if (states.isEmpty() || states.contains(g.state().toLowerCase(Locale.ROOT))) {
+                    out.groups().add(new ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType())
+                            .setGroupState(g.state()).setGroupType(CLASSIC));
+                }
             }
-            out.groups().add(new ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType())
-                    .setGroupState(g.state()).setGroupType(CLASSIC));
+        }
+        if (types.isEmpty() || types.contains(CONSUMER)) {
+            consumerGroups.list().forEach((groupId, state) -> {
+                if (states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT))) {
+                    out.groups().add(new ListedGroup().setGroupId(groupId).setProtocolType(CONSUMER)
+                            .setGroupState(state).setGroupType(CONSUMER));
+                }
+            });
         }
         return new ListGroupsResponse(out);
     }
@@ -104,17 +114,18 @@ public final class GroupAdminHandler implements ApiHandler {
         for (String groupId : r.data().groupsNames()) {
             DeletableGroupResult result = new DeletableGroupResult().setGroupId(groupId);
             out.results().add(result);
-            Errors e = coordinator.delete(groupId);
-            if (e == Errors.GROUP_ID_NOT_FOUND && !offsets.of(groupId).isEmpty()) {
-                e = Errors.NONE;
-            }
-            result.setErrorCode(e.code());
-            if (e == Errors.NONE) {
-                all.add(offsets.deleteGroup(groupId).exceptionally(failure -> {
-                    result.setErrorCode(dev.weir.gateway.api.KafkaErrors.of(failure).code());
-                    return null;
-                }));
-            }
+            CompletableFuture<Errors> deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId)
+                    : CompletableFuture.completedFuture(coordinator.delete(groupId));
+            all.add(deleted.thenCompose(e -> {
+                if (e == Errors.GROUP_ID_NOT_FOUND && !offsets.of(groupId).isEmpty()) {
+                    e = Errors.NONE;
+                }
+                result.setErrorCode(e.code());
+                return e == Errors.NONE ? offsets.deleteGroup(groupId) : CompletableFuture.completedFuture(null);
+            }).exceptionally(failure -> {
+                result.setErrorCode(dev.weir.gateway.api.KafkaErrors.of(failure).code());
+                return null;
+            }));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new DeleteGroupsResponse(out));
     }

@@ -152,21 +152,70 @@ public final class GroupCoordinator {
         }
     }
 
-    private final GroupTimer timer;
-    private final long initialRebalanceDelayMs;
-    private final Map<String, Group> groups = new HashMap<>();
+    /** Saves a group's state (null: the group is gone); completes once durable. */
+    interface Saver {
+        CompletableFuture<Void> save(String groupId, byte[] stateOrNull);
 
-    GroupCoordinator(GroupTimer timer, long initialRebalanceDelayMs) {
-        this.timer = timer;
-        this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        Saver NONE = (groupId, state) -> CompletableFuture.completedFuture(null);
     }
 
-    /** A coordinator on these timers that lists, as Empty, every group with committed offsets. */
+    private final GroupTimer timer;
+    private final long initialRebalanceDelayMs;
+    private final Saver saver;
+    private final Map<String, Group> groups = new HashMap<>();
+    private java.util.function.Predicate<String> consumerGroupExists = id -> false;
+
+    GroupCoordinator(GroupTimer timer, long initialRebalanceDelayMs, Saver saver) {
+        this.timer = timer;
+        this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        this.saver = saver;
+    }
+
+    GroupCoordinator(GroupTimer timer, long initialRebalanceDelayMs) {
+        this(timer, initialRebalanceDelayMs, Saver.NONE);
+    }
+
+    /**
+     * The classic coordinator on these timers, with the groups saved in the metadata log put back
+     * (members get a fresh session to heartbeat in) and, as Empty, every other group with
+     * committed offsets.
+     */
     public static GroupCoordinator open(ScheduledExecutorService timers, long initialRebalanceDelayMs,
-                                        CommittedOffsets offsets) {
-        GroupCoordinator coordinator = new GroupCoordinator(GroupTimer.of(timers), initialRebalanceDelayMs);
-        offsets.groups().forEach(coordinator::ensureGroup);
+                                        CommittedOffsets offsets, GroupMetadataLog metadata) {
+        GroupCoordinator coordinator = new GroupCoordinator(GroupTimer.of(timers), initialRebalanceDelayMs,
+                (groupId, state) -> state == null ? metadata.delete(groupId)
+                        : metadata.save(groupId, GroupMetadataLog.CLASSIC, state));
+        metadata.loaded().forEach((groupId, stored) -> {
+            if (stored.type() == GroupMetadataLog.CLASSIC) {
+                coordinator.restore(groupId, stored.state());
+            }
+        });
+        offsets.groups().forEach(id -> {
+            if (!coordinator.consumerGroupExists.test(id) && metadata.loaded().get(id) == null) {
+                coordinator.ensureGroup(id);
+            }
+        });
         return coordinator;
+    }
+
+    /** Shares the group id space with the consumer protocol's groups. */
+    void consumerGroups(java.util.function.Predicate<String> exists) {
+        this.consumerGroupExists = exists;
+    }
+
+    /** Whether a classic group with members holds this id (a consumer group may take an empty one over). */
+    synchronized boolean inUse(String groupId) {
+        Group g = groups.get(groupId);
+        return g != null && (!g.members.isEmpty() || !g.pendingMembers.isEmpty());
+    }
+
+    /** Hands an empty classic group's id over to the consumer protocol. */
+    synchronized void release(String groupId) {
+        Group g = groups.get(groupId);
+        if (g != null && g.members.isEmpty() && g.pendingMembers.isEmpty()) {
+            cancelGroupTimer(g);
+            groups.remove(groupId);
+        }
     }
 
     // ---------------------------------------------------------------- JoinGroup
@@ -179,6 +228,10 @@ public final class GroupCoordinator {
             return done(JoinResult.error(Errors.INVALID_SESSION_TIMEOUT, r.memberId()));
         }
         boolean unknownMember = r.memberId() == null || r.memberId().isEmpty();
+        if (consumerGroupExists.test(r.groupId())) {
+            // Kafka converts between the protocols; Weir keeps a group on the protocol it was created with.
+            return done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, r.memberId()));
+        }
         Group group = groups.get(r.groupId());
         if (group == null) {
             if (!unknownMember) {
@@ -262,6 +315,9 @@ public final class GroupCoordinator {
             group.leaderId = newId;
         }
         log.info("Static member {} of group {} rejoined as {} (was {})", r.instanceId(), group.groupId, newId, oldId);
+        if (group.state == State.STABLE) {
+            saver.save(group.groupId, encode(group));
+        }
         List<Protocol> previous = member.protocols;
         member.update(r);
         // As Kafka: no rebalance while the protocol the group would select stays the one it uses.
@@ -416,6 +472,7 @@ public final class GroupCoordinator {
             group.protocolName = null;
             group.leaderId = null;
             cancelGroupTimer(group);
+            saver.save(group.groupId, encode(group));
             log.info("Group {} is empty at generation {}", group.groupId, group.generationId);
             return;
         }
@@ -527,11 +584,16 @@ public final class GroupCoordinator {
                     group.state = State.STABLE;
                     cancelGroupTimer(group);
                     log.info("Group {} stable at generation {}", group.groupId, group.generationId);
+                    // As Kafka: members learn their assignment once the generation is durable.
+                    CompletableFuture<Void> saved = saver.save(group.groupId, encode(group));
                     for (Member m : group.members.values()) {
                         if (m.awaitingSync != null) {
                             CompletableFuture<SyncResult> s = m.awaitingSync;
                             m.awaitingSync = null;
-                            s.complete(new SyncResult(Errors.NONE, group.protocolType, group.protocolName, m.assignment));
+                            SyncResult result = new SyncResult(Errors.NONE, group.protocolType, group.protocolName,
+                                    m.assignment);
+                            saved.whenComplete((v, failure) -> s.complete(failure == null ? result
+                                    : SyncResult.error(Errors.COORDINATOR_NOT_AVAILABLE)));
                         }
                     }
                 }
@@ -782,6 +844,7 @@ public final class GroupCoordinator {
         group.state = State.DEAD;
         cancelGroupTimer(group);
         groups.remove(groupId);
+        saver.save(groupId, null);
         return Errors.NONE;
     }
 
@@ -807,6 +870,75 @@ public final class GroupCoordinator {
     synchronized boolean exists(String groupId) {
         Group g = groups.get(groupId);
         return g != null && g.state != State.DEAD;
+    }
+
+    // ---------------------------------------------------------------- durable state
+
+    /** A stable or empty group's state, for the metadata log. */
+    private static byte[] encode(Group g) {
+        return GroupMetadataLog.encode(out -> {
+            out.writeByte(g.state == State.STABLE ? 1 : 0);
+            GroupMetadataLog.writeString(out, g.protocolType);
+            out.writeInt(g.generationId);
+            GroupMetadataLog.writeString(out, g.protocolName);
+            GroupMetadataLog.writeString(out, g.leaderId);
+            List<Member> members = g.state == State.STABLE ? List.copyOf(g.members.values()) : List.of();
+            out.writeInt(members.size());
+            for (Member m : members) {
+                GroupMetadataLog.writeString(out, m.memberId);
+                GroupMetadataLog.writeString(out, m.instanceId);
+                GroupMetadataLog.writeString(out, m.clientId);
+                GroupMetadataLog.writeString(out, m.clientHost);
+                out.writeInt(m.sessionTimeoutMs);
+                out.writeInt(m.rebalanceTimeoutMs);
+                out.writeInt(m.protocols.size());
+                for (Protocol p : m.protocols) {
+                    GroupMetadataLog.writeString(out, p.name());
+                    GroupMetadataLog.writeBytes(out, p.metadata());
+                }
+                GroupMetadataLog.writeBytes(out, m.assignment);
+            }
+        });
+    }
+
+    /** Puts back a group from the metadata log: stable with its members, who have a session to heartbeat in. */
+    synchronized void restore(String groupId, byte[] state) {
+        Group g = new Group(groupId);
+        GroupMetadataLog.decode(state, in -> {
+            boolean stable = in.readByte() == 1;
+            g.protocolType = GroupMetadataLog.readString(in);
+            g.generationId = in.readInt();
+            g.protocolName = GroupMetadataLog.readString(in);
+            g.leaderId = GroupMetadataLog.readString(in);
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                String memberId = GroupMetadataLog.readString(in);
+                String instanceId = GroupMetadataLog.readString(in);
+                String clientId = GroupMetadataLog.readString(in);
+                String clientHost = GroupMetadataLog.readString(in);
+                int session = in.readInt();
+                int rebalance = in.readInt();
+                List<Protocol> protocols = new ArrayList<>();
+                int np = in.readInt();
+                for (int j = 0; j < np; j++) {
+                    protocols.add(new Protocol(GroupMetadataLog.readString(in), GroupMetadataLog.readBytes(in)));
+                }
+                Member m = new Member(memberId, new JoinRequest(groupId, memberId, instanceId, g.protocolType,
+                        protocols, session, rebalance, false, clientId, clientHost));
+                m.assignment = GroupMetadataLog.readBytes(in);
+                g.members.put(memberId, m);
+                if (instanceId != null) {
+                    g.staticMembers.put(instanceId, memberId);
+                }
+            }
+            g.state = stable && !g.members.isEmpty() ? State.STABLE : State.EMPTY;
+        });
+        if (g.state == State.EMPTY) {
+            g.protocolName = null;
+            g.leaderId = null;
+        }
+        groups.put(groupId, g);
+        g.members.values().forEach(m -> scheduleHeartbeat(g, m));
     }
 
     private static boolean fenced(Group group, String memberId, String instanceId) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
@@ -55,27 +56,29 @@ public final class GroupOffsetsHandler implements ApiHandler {
     static final int MAX_METADATA_BYTES = 4096;
 
     private final GroupCoordinator coordinator;
+    private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
     private final TopicCatalog catalog;
 
-    public GroupOffsetsHandler(GroupCoordinator coordinator, CommittedOffsets offsets, TopicCatalog catalog) {
+    public GroupOffsetsHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets,
+                               TopicCatalog catalog) {
         this.coordinator = coordinator;
+        this.consumerGroups = consumerGroups;
         this.offsets = offsets;
         this.catalog = catalog;
     }
 
     @Override
     public List<ApiSupport> apis() {
-        // v10 addresses topics by id only; not served yet.
-        return List.of(ApiSupport.of(ApiKeys.OFFSET_COMMIT, 2, 9),
-                ApiSupport.of(ApiKeys.OFFSET_FETCH, 1, 9),
+        return List.of(ApiSupport.of(ApiKeys.OFFSET_COMMIT, 2, 10),
+                ApiSupport.of(ApiKeys.OFFSET_FETCH, 1, 10),
                 ApiSupport.of(ApiKeys.OFFSET_DELETE, 0, 0));
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof OffsetCommitRequest r) {
-            return commit(r.data());
+            return commit(r.data(), request.version());
         }
         if (request instanceof OffsetFetchRequest r) {
             return CompletableFuture.completedFuture(fetch(r.data(), request.version()));
@@ -83,21 +86,26 @@ public final class GroupOffsetsHandler implements ApiHandler {
         return delete(((OffsetDeleteRequest) request).data());
     }
 
-    private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data) {
-        Errors groupError = coordinator.validateCommit(data.groupId(), data.memberId(), data.groupInstanceId(),
-                data.generationIdOrMemberEpoch());
+    private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data, short version) {
+        Errors groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
+                data.generationIdOrMemberEpoch(), false).orElseGet(() -> coordinator.validateCommit(data.groupId(),
+                data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
         OffsetCommitResponseData out = new OffsetCommitResponseData();
         Map<TopicPartition, CommittedOffsets.Committed> accepted = new LinkedHashMap<>();
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (OffsetCommitRequestTopic t : data.topics()) {
-            OffsetCommitResponseTopic rt = new OffsetCommitResponseTopic().setName(t.name());
+            OffsetCommitResponseTopic rt = new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
             out.topics().add(rt);
-            Optional<TopicMeta> topic = catalog.byName(t.name());
+            // From v10 topics are named by id.
+            Optional<TopicMeta> topic = version >= 10 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
             for (OffsetCommitRequestPartition p : t.partitions()) {
                 OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
                 rt.partitions().add(rp);
                 Errors e = groupError;
+                if (e == Errors.NONE && topic.isEmpty() && version >= 10) {
+                    e = Errors.UNKNOWN_TOPIC_ID;
+                }
                 if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
                         || p.partitionIndex() >= topic.get().partitions())) {
                     e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
@@ -107,7 +115,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
                 }
                 rp.setErrorCode(e.code());
                 if (e == Errors.NONE) {
-                    accepted.put(new TopicPartition(t.name(), p.partitionIndex()), new CommittedOffsets.Committed(
+                    accepted.put(new TopicPartition(topic.get().name(), p.partitionIndex()), new CommittedOffsets.Committed(
                             topic.get().id(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
                     pending.add(rp);
                 }
@@ -145,21 +153,40 @@ public final class GroupOffsetsHandler implements ApiHandler {
         }
         OffsetFetchResponseData out = new OffsetFetchResponseData();
         for (OffsetFetchRequestGroup g : data.groups()) {
-            List<TopicPartition> wanted = null;
-            if (g.topics() != null) {
-                wanted = new ArrayList<>();
-                for (OffsetFetchRequestTopics t : g.topics()) {
-                    for (int p : t.partitionIndexes()) {
-                        wanted.add(new TopicPartition(t.name(), p));
-                    }
-                }
-            }
             OffsetFetchResponseGroup rg = new OffsetFetchResponseGroup().setGroupId(g.groupId())
                     .setErrorCode(Errors.NONE.code());
             out.groups().add(rg);
+            Errors groupError = version >= 9 ? consumerGroups.validateOffsets(g.groupId(), g.memberId(), g.memberEpoch(),
+                    true).orElse(Errors.NONE) : Errors.NONE;
+            if (groupError != Errors.NONE) {
+                rg.setErrorCode(groupError.code());
+                continue;
+            }
+            List<TopicPartition> wanted = null;
             Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
+            if (g.topics() != null) {
+                wanted = new ArrayList<>();
+                for (OffsetFetchRequestTopics t : g.topics()) {
+                    // From v10 topics are named by id; an unknown id is answered per partition.
+                    Optional<String> name = version >= 10 ? catalog.byId(t.topicId()).map(TopicMeta::name)
+                            : Optional.of(t.name());
+                    if (name.isEmpty()) {
+                        OffsetFetchResponseTopics rt = new OffsetFetchResponseTopics().setTopicId(t.topicId());
+                        rg.topics().add(rt);
+                        for (int p : t.partitionIndexes()) {
+                            rt.partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(p)
+                                    .setCommittedOffset(-1).setMetadata("").setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                        }
+                        continue;
+                    }
+                    for (int p : t.partitionIndexes()) {
+                        wanted.add(new TopicPartition(name.get(), p));
+                    }
+                }
+            }
             lookup(g.groupId(), wanted).forEach((tp, c) -> topics.computeIfAbsent(tp.topic(), n -> {
-                OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n);
+                OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n)
+                        .setTopicId(catalog.byName(n).map(TopicMeta::id).orElse(Uuid.ZERO_UUID));
                 rg.topics().add(t);
                 return t;
             }).partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
@@ -204,11 +231,13 @@ public final class GroupOffsetsHandler implements ApiHandler {
 
     private CompletableFuture<AbstractResponse> delete(OffsetDeleteRequestData data) {
         OffsetDeleteResponseData out = new OffsetDeleteResponseData();
-        if (!coordinator.exists(data.groupId()) && offsets.of(data.groupId()).isEmpty()) {
+        if (!coordinator.exists(data.groupId()) && !consumerGroups.exists(data.groupId())
+                && offsets.of(data.groupId()).isEmpty()) {
             return CompletableFuture.completedFuture(new OffsetDeleteResponse(
                     out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())));
         }
-        Set<String> subscribed = coordinator.subscribedTopics(data.groupId());
+        Set<String> subscribed = new java.util.HashSet<>(coordinator.subscribedTopics(data.groupId()));
+        subscribed.addAll(consumerGroups.subscribedTopicNames(data.groupId()));
         List<TopicPartition> gone = new ArrayList<>();
         for (OffsetDeleteRequestTopic t : data.topics()) {
             OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());

@@ -21,6 +21,10 @@ import org.apache.kafka.common.requests.RequestContext;
  * so the client retries lower.
  */
 public final class ApiVersionsHandler implements ApiHandler {
+    static final String GROUP_VERSION = "group.version";
+    /** Weir's features never change while it runs. */
+    private static final long FEATURES_EPOCH = 1;
+
     private final ApiRegistry registry;
 
     public ApiVersionsHandler(ApiRegistry registry) {
@@ -48,8 +52,14 @@ public final class ApiVersionsHandler implements ApiHandler {
         }
         ApiVersionsResponseData data = new ApiVersionsResponseData()
                 .setErrorCode(Errors.NONE.code())
-                .setApiKeys(registry.advertised())
-                .setFinalizedFeaturesEpoch(ApiVersionsResponse.UNKNOWN_FINALIZED_FEATURES_EPOCH);
+                .setApiKeys(registry.advertised());
+        // Features Weir implements, each finalized at its highest level: group.version 1 is the
+        // KIP-848 consumer protocol (ConsumerGroupHeartbeat and ConsumerGroupDescribe).
+        data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                .setName(GROUP_VERSION).setMinVersion((short) 0).setMaxVersion((short) 1));
+        data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                .setName(GROUP_VERSION).setMinVersionLevel((short) 1).setMaxVersionLevel((short) 1));
+        data.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
         return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
     }
 }
