@@ -253,23 +253,34 @@ class ConsumerGroupTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void aConsumerRunningThroughAGatewayRestartRejoinsAndResumesFromItsCommittedOffsets() {
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"range", "consumer-uniform"})
+    void aConsumerRunningThroughAGatewayRestartKeepsItsPlaceAndResumesFromItsCommittedOffsets(String assignor) {
         try (Broker broker = Target.WEIR.start("group-live-restart", Map.of())) {
             String topic = Clients.uniqueTopic("group-live");
             String group = Clients.uniqueTopic("group-live");
             Clients.createTopics(broker, Clients.topic(topic, 2));
             Map<String, Integer> seen = new ConcurrentHashMap<>();
-            try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, groupSettings(group, assignor))) {
                 consumer.subscribe(List.of(topic));
                 produceSpread(broker, topic, 0, 20);
                 pollUntil(consumer, seen, 20);
+                int generation = consumer.groupMetadata().generationId();
+                String memberId = consumer.groupMetadata().memberId();
 
                 broker.stop();
                 broker.restart();
 
                 produceSpread(broker, topic, 20, 20);
                 pollUntil(consumer, seen, 40);
+                // The membership survived the restart: a member unknown to the coordinator would have been
+                // told so and given a new member id.
+                assertEquals(memberId, consumer.groupMetadata().memberId(), "the same member after the restart");
+                if (assignor.startsWith("consumer-")) {
+                    // A classic consumer rejoins by itself here: losing its only broker makes it
+                    // re-bootstrap its metadata (KIP-899), which it takes for a metadata change.
+                    assertEquals(generation, consumer.groupMetadata().generationId(), "no new member epoch");
+                }
             }
             assertEquals(40, seen.size(), "every record consumed");
             assertTrue(seen.values().stream().allMatch(n -> n == 1), "none consumed twice: " + seen);
@@ -375,15 +386,19 @@ class ConsumerGroupTest {
         assertEquals(List.of(0L, 1L), readFromCommitted(broker, group, topic, 2), "the new topic is read from its start");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.weir.compat.Target#selected")
-    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(Target target) {
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> protocols() {
+        return Target.selectedWith("range", "consumer-range");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("protocols")
+    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(Target target, String assignor) {
         Broker broker = brokers.on(target);
         String topic = Clients.uniqueTopic("group-static");
         String group = Clients.uniqueTopic("group-static");
         Clients.createTopics(broker, Clients.topic(topic, 4));
-        try (KafkaConsumer<String, String> first = staticMember(broker, group, "first", topic)) {
-            KafkaConsumer<String, String> second = staticMember(broker, group, "second", topic);
+        try (KafkaConsumer<String, String> first = staticMember(broker, group, "first", topic, assignor)) {
+            KafkaConsumer<String, String> second = staticMember(broker, group, "second", topic, assignor);
             Set<TopicPartition> secondOwned;
             int generation;
             try {
@@ -397,7 +412,7 @@ class ConsumerGroupTest {
             } finally {
                 second.close(); // a static member does not leave the group when it closes
             }
-            try (KafkaConsumer<String, String> again = staticMember(broker, group, "second", topic)) {
+            try (KafkaConsumer<String, String> again = staticMember(broker, group, "second", topic, assignor)) {
                 Await.until(Clients.TIMEOUT, "the restarted member has partitions", () -> {
                     again.poll(Duration.ofMillis(50));
                     first.poll(Duration.ofMillis(50));
@@ -410,10 +425,11 @@ class ConsumerGroupTest {
         }
     }
 
-    private static KafkaConsumer<String, String> staticMember(Broker broker, String group, String instance, String topic) {
-        KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance,
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignorClass("range")));
+    private static KafkaConsumer<String, String> staticMember(Broker broker, String group, String instance, String topic,
+                                                              String assignor) {
+        Map<String, Object> settings = new HashMap<>(groupSettings(group, assignor));
+        settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
+        KafkaConsumer<String, String> consumer = Clients.consumer(broker, settings);
         consumer.subscribe(List.of(topic));
         return consumer;
     }
