@@ -339,6 +339,36 @@ class ConsumerGroupTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.compat.Target#selected")
+    void kafkaConsumerGroupsDescribesTheMembersOfAConsumerProtocolGroup(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("group-cli-848");
+        String group = Clients.uniqueTopic("group-cli-848");
+        Clients.createTopics(broker, Clients.topic(topic, 3));
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, groupSettings(group, "consumer-uniform"))) {
+            consumer.subscribe(List.of(topic));
+            Await.until(Clients.TIMEOUT, "the member owns the three partitions", () -> {
+                consumer.poll(Duration.ofMillis(50));
+                return consumer.assignment().size() == 3;
+            });
+            // With --type the listing has a TYPE column: "GROUP TYPE".
+            ProcessResult consumers = groupsTool(broker, "--list", "--type", "consumer");
+            assertTrue(consumers.stdoutLines().stream().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(group)
+                    + "\\s+(?i:consumer)\\s*")), consumers.describe("--list --type consumer does not show the group"));
+            ProcessResult classics = groupsTool(broker, "--list", "--type", "classic");
+            assertTrue(classics.stdoutLines().stream().noneMatch(l -> l.startsWith(group)),
+                    classics.describe("--list --type classic shows the consumer group"));
+            ProcessResult members = groupsTool(broker, "--describe", "--members", "--group", group);
+            assertTrue(members.stdoutLines().stream().anyMatch(l -> l.startsWith(group + " ")
+                    && l.contains("weir-compat-consumer") && l.trim().endsWith(" 3")),
+                    members.describe("does not show the member with its 3 partitions"));
+            ProcessResult state = groupsTool(broker, "--describe", "--state", "--group", group);
+            assertTrue(state.stdoutLines().stream().anyMatch(l -> l.startsWith(group + " ") && l.contains("Stable")
+                    && l.contains("uniform")), state.describe("does not show a Stable group using the uniform assignor"));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
     void kcatBalancedConsumerReadsAndCommitsAsAGroupMember(Target target) {
         Broker broker = brokers.on(target);
         String topic = Clients.uniqueTopic("group-kcat");
