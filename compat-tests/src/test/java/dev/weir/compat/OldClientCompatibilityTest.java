@@ -2,6 +2,7 @@ package dev.weir.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.weir.compat.oldclient.OldClientGroupMember;
 import dev.weir.compat.oldclient.OldClientRoundTrip;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -83,5 +84,49 @@ class OldClientCompatibilityTest {
 
     private static String line(long offset, long timestamp, String key, String value, String headers) {
         return "record\t" + offset + "\t" + timestamp + "\tCreateTime\t" + key + "\t" + value + "\t" + headers;
+    }
+
+    @ParameterizedTest(name = "{0} kafka-clients {1}")
+    @MethodSource("targetsAndOldVersions")
+    void anOldClientConsumesAsAGroupMemberAndResumesFromItsCommits(Target target, String version) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("old-group-" + version.replace('.', '-'));
+        String group = Clients.uniqueTopic("old-group-" + version.replace('.', '-'));
+        Clients.createTopics(broker, Clients.topic(topic, 2));
+        produceSpread(broker, topic, 0, 20);
+
+        List<String> first = runMember(version, broker, topic, group, 20);
+        assertEquals(expectedRecords(0, 20), records(first), "the first member read every record once");
+        assertEquals(List.of("committed\t0\t10", "committed\t1\t10"),
+                first.stream().filter(l -> l.startsWith("committed\t")).sorted().toList(), "its commits");
+        assertEquals(List.of("generation\ttrue"), first.stream().filter(l -> l.startsWith("generation\t")).toList());
+
+        produceSpread(broker, topic, 20, 10);
+        List<String> second = runMember(version, broker, topic, group, 10);
+        assertEquals(expectedRecords(20, 10), records(second), "the next member resumed after the commits");
+    }
+
+    private static List<String> runMember(String version, Broker broker, String topic, String group, int count) {
+        return OldClientRunner.run(version, OldClientGroupMember.class,
+                List.of(broker.bootstrapServers(), topic, group, Integer.toString(count))).assertSucceeded().stdoutLines();
+    }
+
+    private static void produceSpread(Broker broker, String topic, int from, int count) {
+        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+            for (int i = from; i < from + count; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+    }
+
+    /** "record partition offset value" lines for values from..from+count spread over two partitions, sorted. */
+    private static List<String> expectedRecords(int from, int count) {
+        return IntStream.range(from, from + count).mapToObj(i -> "record\t" + (i % 2) + "\t" + (i / 2) + "\tv" + i)
+                .sorted().toList();
+    }
+
+    private static List<String> records(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith("record\t")).sorted().toList();
     }
 }

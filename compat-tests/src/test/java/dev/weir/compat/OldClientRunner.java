@@ -31,9 +31,14 @@ public final class OldClientRunner {
     }
 
     public static ProcessResult run(String clientVersion, List<String> args) {
-        String classpath = clientJars(clientVersion) + File.pathSeparator + programDir();
+        return run(clientVersion, OldClientRoundTrip.class, args);
+    }
+
+    /** Runs {@code program} (one class of package oldclient, no nested classes) on the old client. */
+    public static ProcessResult run(String clientVersion, Class<?> program, List<String> args) {
+        String classpath = clientJars(clientVersion) + File.pathSeparator + programDir(program);
         List<String> command = ChildProcesses.javaCommand(List.of("-Xmx256m", "-XX:+UseSerialGC"), classpath,
-                OldClientRoundTrip.class.getName(), args);
+                program.getName(), args);
         return ChildProcesses.run("kafka-clients-" + clientVersion, command, "", TIMEOUT);
     }
 
@@ -53,10 +58,9 @@ public final class OldClientRunner {
     }
 
     /** A directory containing only the program's class file(s), copied out of target/test-classes. */
-    private static Path programDir() {
-        Class<?> program = OldClientRoundTrip.class;
+    private static Path programDir(Class<?> program) {
         String packagePath = program.getPackageName().replace('.', '/');
-        Path dir = CompatPaths.buildDir().resolve("oldclient-classes");
+        Path dir = CompatPaths.buildDir().resolve("oldclient-classes-" + program.getSimpleName());
         Path packageDir = CompatPaths.createDirectories(dir.resolve(packagePath));
         String classFile = program.getSimpleName() + ".class";
         try (InputStream in = program.getResourceAsStream(classFile)) {
