@@ -197,6 +197,64 @@ class ConsumerGroupTest {
         assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record consumed twice");
     }
 
+    /**
+     * The churn scenario on a real Kafka broker and on Weir in the same run: what the group delivered
+     * from each partition (values, in delivery order) and what it committed must be the same.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"range", "cooperative-sticky", "consumer-uniform"})
+    void aGroupDeliversEveryPartitionExactlyAsKafkaDoes(String assignor) throws Exception {
+        Broker kafka = brokers.on(Target.KAFKA);
+        Broker candidate = brokers.on(Target.isSelected(Target.WEIR) ? Target.WEIR : Target.KAFKA);
+        List<String> expected = deliveryPerPartition(kafka, assignor);
+        List<String> actual = deliveryPerPartition(candidate, assignor);
+        assertEquals(String.join("\n", expected), String.join("\n", actual),
+                candidate.target() + " delivered differently from Kafka");
+    }
+
+    private static List<String> deliveryPerPartition(Broker broker, String assignor) throws Exception {
+        String topic = Clients.uniqueTopic("group-compare");
+        String group = Clients.uniqueTopic("group-compare-" + assignor);
+        Clients.createTopics(broker, Clients.topic(topic, 6));
+        Collection<ConsumerRecord<String, String>> consumed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<GroupMember> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                members.add(new GroupMember(broker, group, topic, assignor, consumed));
+            }
+            awaitBalanced(members);
+            produceSpread6(broker, topic, 0, 300);
+            Await.until(Clients.TIMEOUT, "the first 300 records consumed", () -> consumed.size() >= 300);
+            members.remove(0).close();
+            members.add(new GroupMember(broker, group, topic, assignor, consumed));
+            awaitBalanced(members);
+            produceSpread6(broker, topic, 300, 300);
+            Await.until(Clients.TIMEOUT, "all 600 records consumed", () -> {
+                members.forEach(ConsumerGroupTest::requireNoFailure);
+                return consumed.size() >= 600;
+            });
+        } finally {
+            for (GroupMember m : members) {
+                m.close();
+            }
+        }
+        members.forEach(ConsumerGroupTest::requireNoFailure);
+        List<String> seen = new ArrayList<>();
+        Map<Integer, List<String>> byPartition = new java.util.TreeMap<>();
+        consumed.forEach(r -> byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r.value()));
+        byPartition.forEach((p, values) -> seen.add("partition " + p + " delivered " + values));
+        try (Admin admin = Clients.admin(broker)) {
+            new java.util.TreeMap<>(Clients.get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata())
+                    .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset())))
+                    .forEach((p, o) -> seen.add("partition " + p + " committed " + o));
+            Await.until(Clients.TIMEOUT, "the group is empty once its members left", () ->
+                    Clients.get(admin.describeConsumerGroups(List.of(group)).all()).get(group).groupState()
+                            == GroupState.EMPTY);
+            seen.add("state " + Clients.get(admin.describeConsumerGroups(List.of(group)).all()).get(group).groupState());
+        }
+        return seen;
+    }
+
     private static void awaitBalanced(List<GroupMember> members) {
         Await.until(Clients.TIMEOUT, "three members each own two of the six partitions", () -> {
             members.forEach(ConsumerGroupTest::requireNoFailure);
