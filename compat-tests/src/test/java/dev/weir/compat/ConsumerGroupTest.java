@@ -454,6 +454,52 @@ class ConsumerGroupTest {
         return result;
     }
 
+    /**
+     * offsets.retention.minutes (1, the least Kafka allows): an empty group's offsets expire and the
+     * group goes; a stable group keeps the offsets of its subscribed topic but loses another's (KIP-496);
+     * offsets committed without a group protocol expire by commit time.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void offsetsExpireAfterTheRetentionAsKafkaExpiresThem(Target target) {
+        try (Broker broker = target.start("offsets-retention", Map.of("offsets.retention.minutes", "1",
+                "offsets.retention.check.interval.ms", "500"))) {
+            String subscribed = Clients.uniqueTopic("retained");
+            String other = Clients.uniqueTopic("not-subscribed");
+            String emptyGroup = Clients.uniqueTopic("group-empty");
+            String liveGroup = Clients.uniqueTopic("group-live");
+            String simpleGroup = Clients.uniqueTopic("group-simple");
+            Clients.createTopics(broker, Clients.topic(subscribed, 1), Clients.topic(other, 1));
+            produce(broker, subscribed, 0, 10);
+            commitAfterReading(broker, emptyGroup, subscribed, 5);
+            TopicPartition kept = new TopicPartition(subscribed, 0);
+            TopicPartition dropped = new TopicPartition(other, 0);
+            try (KafkaConsumer<String, String> live = Clients.consumer(broker, Map.of(ConsumerConfig.GROUP_ID_CONFIG, liveGroup));
+                 Admin admin = Clients.admin(broker)) {
+                live.subscribe(List.of(subscribed));
+                Await.until(Clients.TIMEOUT, "the live member owns its partition", () -> {
+                    live.poll(Duration.ofMillis(50));
+                    return live.assignment().size() == 1;
+                });
+                live.commitSync(Map.of(kept, new OffsetAndMetadata(3), dropped, new OffsetAndMetadata(4)));
+                Clients.get(admin.alterConsumerGroupOffsets(simpleGroup, Map.of(kept, new OffsetAndMetadata(7))).all());
+
+                Await.until(Duration.ofSeconds(150), "offsets expire", () -> {
+                    live.poll(Duration.ofMillis(50));
+                    Set<String> groups = Clients.get(admin.listGroups().all()).stream().map(GroupListing::groupId)
+                            .collect(Collectors.toSet());
+                    return !groups.contains(emptyGroup) && !groups.contains(simpleGroup)
+                            && Clients.get(admin.listConsumerGroupOffsets(liveGroup).partitionsToOffsetAndMetadata())
+                            .keySet().equals(Set.of(kept));
+                });
+                assertEquals(3, Clients.get(admin.listConsumerGroupOffsets(liveGroup).partitionsToOffsetAndMetadata())
+                        .get(kept).offset(), "the subscribed topic's offset is kept");
+                assertTrue(Clients.get(admin.listConsumerGroupOffsets(emptyGroup).partitionsToOffsetAndMetadata())
+                        .isEmpty(), "the empty group's offsets are gone");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.compat.Target#selected")
     void offsetsOfADeletedTopicDoNotApplyToATopicRecreatedWithItsName(Target target) {

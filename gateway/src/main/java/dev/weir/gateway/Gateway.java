@@ -10,6 +10,7 @@ import dev.weir.gateway.group.CommittedOffsets;
 import dev.weir.gateway.group.ConsumerGroupHandler;
 import dev.weir.gateway.group.ConsumerGroups;
 import dev.weir.gateway.group.GroupMetadataLog;
+import dev.weir.gateway.group.OffsetExpiry;
 import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
@@ -116,6 +117,10 @@ public final class Gateway implements AutoCloseable {
         });
         long interval = config.getLong(GatewayConfig.LOG_RETENTION_CHECK_INTERVAL_MS);
         background.scheduleWithFixedDelay(retention::enforce, interval, interval, TimeUnit.MILLISECONDS);
+        OffsetExpiry offsetExpiry = new OffsetExpiry(groups, consumerGroups, committedOffsets,
+                TimeUnit.MINUTES.toMillis(config.getInt(GatewayConfig.OFFSETS_RETENTION_MINUTES)));
+        long expiryInterval = config.getLong(GatewayConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+        background.scheduleWithFixedDelay(offsetExpiry::run, expiryInterval, expiryInterval, TimeUnit.MILLISECONDS);
 
         GatewayConfig.Endpoint listener = config.listener();
         server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),

@@ -46,6 +46,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
     public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
@@ -112,7 +114,13 @@ public final class GatewayConfig extends AbstractConfig {
                     "Consumer protocol (KIP-848) groups: how often members are told to heartbeat.")
             .define(GROUP_CONSUMER_ASSIGNORS, Type.LIST, "uniform,range", new AssignorsValidator(), Importance.MEDIUM,
                     "Consumer protocol (KIP-848) groups: the server-side assignors offered, by name (uniform, range); "
-                            + "the first is used when members ask for none.");
+                            + "the first is used when members ask for none.")
+            .define(OFFSETS_RETENTION_MINUTES, Type.INT, 10080, Range.atLeast(1), Importance.MEDIUM,
+                    "Committed offsets of a group that has been empty this long are removed (and then the group); "
+                            + "a live consumer group's offsets of topics it no longer subscribes to expire this long "
+                            + "after their commit.")
+            .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 600000L, Range.atLeast(1), Importance.LOW,
+                    "How often expired committed offsets are looked for.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

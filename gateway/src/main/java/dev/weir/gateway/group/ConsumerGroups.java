@@ -661,6 +661,14 @@ public final class ConsumerGroups {
         }
     }
 
+    /** Offsets of a consumer group expire by commit time, except for topics its members subscribe to. */
+    Optional<OffsetExpiry.Rule> expiryRule(String groupId) {
+        synchronized (lock) {
+            return groups.containsKey(groupId) ? Optional.of(OffsetExpiry.Rule.byCommitTime(subscribedTopicNames(groupId)))
+                    : Optional.empty();
+        }
+    }
+
     /** Topic names the group's members subscribe to (explicitly or by regex), for OffsetDelete. */
     Set<String> subscribedTopicNames(String groupId) {
         synchronized (lock) {

@@ -126,6 +126,8 @@ public final class GroupCoordinator {
     private static final class Group {
         final String groupId;
         State state = State.EMPTY;
+        /** When the group last became Empty (or was created): offsets of an empty group expire from here. */
+        long emptySince = System.currentTimeMillis();
         int generationId;
         String protocolType;
         String protocolName;
@@ -469,6 +471,7 @@ public final class GroupCoordinator {
         group.generationId++;
         if (group.members.isEmpty()) {
             group.state = State.EMPTY;
+            group.emptySince = System.currentTimeMillis();
             group.protocolName = null;
             group.leaderId = null;
             cancelGroupTimer(group);
@@ -872,6 +875,25 @@ public final class GroupCoordinator {
         return g != null && g.state != State.DEAD;
     }
 
+    /**
+     * How the group's offsets expire (Kafka's rules, KIP-211 and KIP-496): an empty group's from the
+     * time it became empty; a stable consumer group's only for topics it no longer subscribes to; a
+     * group used only for commits (no protocol) by commit time; others not at all.
+     */
+    synchronized OffsetExpiry.Rule expiryRule(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null || g.protocolType == null || g.protocolType.isEmpty()) {
+            return OffsetExpiry.Rule.byCommitTime(Set.of());
+        }
+        if (g.state == State.EMPTY) {
+            return OffsetExpiry.Rule.emptySince(g.emptySince);
+        }
+        if (g.state == State.STABLE && "consumer".equals(g.protocolType)) {
+            return OffsetExpiry.Rule.byCommitTime(subscribedTopics(groupId));
+        }
+        return OffsetExpiry.Rule.NEVER;
+    }
+
     // ---------------------------------------------------------------- durable state
 
     /** A stable or empty group's state, for the metadata log. */
@@ -898,6 +920,7 @@ public final class GroupCoordinator {
                 }
                 GroupMetadataLog.writeBytes(out, m.assignment);
             }
+            out.writeLong(g.emptySince);
         });
     }
 
@@ -932,6 +955,7 @@ public final class GroupCoordinator {
                 }
             }
             g.state = stable && !g.members.isEmpty() ? State.STABLE : State.EMPTY;
+            g.emptySince = in.readLong();
         });
         if (g.state == State.EMPTY) {
             g.protocolName = null;
