@@ -117,7 +117,7 @@ public final class Gateway implements AutoCloseable {
         });
         long interval = config.getLong(GatewayConfig.LOG_RETENTION_CHECK_INTERVAL_MS);
         background.scheduleWithFixedDelay(retention::enforce, interval, interval, TimeUnit.MILLISECONDS);
-        OffsetExpiry offsetExpiry = new OffsetExpiry(groups, consumerGroups, committedOffsets,
+        OffsetExpiry offsetExpiry = new OffsetExpiry(groups, consumerGroups, committedOffsets, catalog,
                 TimeUnit.MINUTES.toMillis(config.getInt(GatewayConfig.OFFSETS_RETENTION_MINUTES)));
         long expiryInterval = config.getLong(GatewayConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
         background.scheduleWithFixedDelay(offsetExpiry::run, expiryInterval, expiryInterval, TimeUnit.MILLISECONDS);

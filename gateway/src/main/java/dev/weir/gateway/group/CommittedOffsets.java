@@ -33,6 +33,8 @@ public final class CommittedOffsets implements AutoCloseable {
     private static final byte COMMITTED = 1;
     private static final byte DELETED = 2;
     private static final byte GROUP_DELETED = 3;
+    /** The log is compacted at start once it holds this many records more than twice the groups. */
+    private static final long COMPACT_AFTER_RECORDS = 10_000;
 
     /**
      * One committed position, with the client's metadata string and the id of the topic it was
@@ -56,6 +58,13 @@ public final class CommittedOffsets implements AutoCloseable {
         CommittedOffsets offsets = new CommittedOffsets();
         offsets.records = RecordLog.open(store, SEGMENT, offsets::apply);
         log.info("Committed offsets loaded: {} groups", offsets.byGroup.size());
+        if (offsets.records.replayed() > COMPACT_AFTER_RECORDS + 2L * offsets.byGroup.size()) {
+            // Each group's offsets rewritten as one record; the history before them dropped.
+            List<ByteBuffer> live = new ArrayList<>();
+            offsets.byGroup.forEach((groupId, committed) -> live.add(ByteBuffer.wrap(encodeCommit(groupId, committed))));
+            offsets.records.rewrite(live);
+            log.info("Compacted the committed offsets log from {} to {} records", offsets.records.replayed(), live.size());
+        }
         return offsets;
     }
 
@@ -73,7 +82,12 @@ public final class CommittedOffsets implements AutoCloseable {
         if (offsets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return write(out -> {
+        byte[] record = encodeCommit(groupId, offsets);
+        return write(out -> out.write(record));
+    }
+
+    private static byte[] encodeCommit(String groupId, Map<TopicPartition, Committed> offsets) {
+        return GroupMetadataLog.encode(out -> {
             out.writeByte(COMMITTED);
             out.writeUTF(groupId);
             out.writeInt(offsets.size());

@@ -29,6 +29,9 @@ public final class GroupMetadataLog {
     static final byte CLASSIC = 1;
     static final byte CONSUMER = 2;
     private static final byte DELETED = 3;
+    /** The log is compacted at start once it holds this many records more than twice the groups. */
+    private static final long COMPACT_AFTER_RECORDS = 10_000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupMetadataLog.class);
 
     /** The latest state of one group: its protocol and the coordinator's encoding of it. */
     record Stored(byte type, byte[] state) {
@@ -43,6 +46,13 @@ public final class GroupMetadataLog {
     public static GroupMetadataLog open(SegmentStore store) {
         GroupMetadataLog log = new GroupMetadataLog();
         log.records = RecordLog.open(store, SEGMENT, log::replay);
+        if (log.records.replayed() > COMPACT_AFTER_RECORDS + 2L * log.loaded.size()) {
+            // The latest state of each group as one record; the history before them dropped.
+            java.util.List<ByteBuffer> live = new java.util.ArrayList<>();
+            log.loaded.forEach((groupId, stored) -> live.add(ByteBuffer.wrap(encodeState(groupId, stored.type(), stored.state()))));
+            log.records.rewrite(live);
+            LOG.info("Compacted the group metadata log from {} to {} records", log.records.replayed(), live.size());
+        }
         return log;
     }
 
@@ -52,12 +62,16 @@ public final class GroupMetadataLog {
     }
 
     CompletableFuture<Void> save(String groupId, byte type, byte[] state) {
-        return records.append(ByteBuffer.wrap(encode(out -> {
+        return records.append(ByteBuffer.wrap(encodeState(groupId, type, state)));
+    }
+
+    private static byte[] encodeState(String groupId, byte type, byte[] state) {
+        return encode(out -> {
             out.writeByte(type);
             out.writeUTF(groupId);
             out.writeInt(state.length);
             out.write(state);
-        })));
+        });
     }
 
     CompletableFuture<Void> delete(String groupId) {

@@ -1,5 +1,6 @@
 package dev.weir.gateway.group;
 
+import dev.weir.gateway.catalog.TopicCatalog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Expires committed offsets after {@code offsets.retention.minutes}, as Kafka does, and removes a
- * group that is left empty and without offsets. Runs periodically on the gateway's background thread.
+ * Expires committed offsets after {@code offsets.retention.minutes}, as Kafka does, drops offsets of
+ * deleted topics (already invisible to clients, see GroupOffsetsHandler), and removes a group that
+ * is left empty and without offsets. Runs periodically on the gateway's background thread.
  */
 public final class OffsetExpiry {
     private static final Logger log = LoggerFactory.getLogger(OffsetExpiry.class);
@@ -32,13 +34,15 @@ public final class OffsetExpiry {
     private final GroupCoordinator classic;
     private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
+    private final TopicCatalog catalog;
     private final long retentionMs;
 
     public OffsetExpiry(GroupCoordinator classic, ConsumerGroups consumerGroups, CommittedOffsets offsets,
-                        long retentionMs) {
+                        TopicCatalog catalog, long retentionMs) {
         this.classic = classic;
         this.consumerGroups = consumerGroups;
         this.offsets = offsets;
+        this.catalog = catalog;
         this.retentionMs = retentionMs;
     }
 
@@ -53,13 +57,13 @@ public final class OffsetExpiry {
     void run(long now) {
         for (String groupId : offsets.groups()) {
             Rule rule = consumerGroups.expiryRule(groupId).orElseGet(() -> classic.expiryRule(groupId));
-            if (rule.never()) {
-                continue;
-            }
             List<TopicPartition> expired = new ArrayList<>();
             for (Map.Entry<TopicPartition, CommittedOffsets.Committed> e : offsets.of(groupId).entrySet()) {
                 long base = Math.max(rule.emptySince(), e.getValue().commitTimestamp());
-                if (!rule.keepTopics().contains(e.getKey().topic()) && now - base >= retentionMs) {
+                boolean topicGone = catalog.byName(e.getKey().topic())
+                        .map(t -> !t.id().equals(e.getValue().topicId())).orElse(true);
+                if (topicGone || (!rule.never() && !rule.keepTopics().contains(e.getKey().topic())
+                        && now - base >= retentionMs)) {
                     expired.add(e.getKey());
                 }
             }
@@ -67,7 +71,7 @@ public final class OffsetExpiry {
                 continue;
             }
             offsets.delete(groupId, expired).join();
-            log.info("Expired {} committed offsets of group {} (offsets.retention.minutes)", expired.size(), groupId);
+            log.info("Removed {} committed offsets of group {}: expired, or of deleted topics", expired.size(), groupId);
             if (offsets.of(groupId).isEmpty()) {
                 Errors deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId).join()
                         : classic.delete(groupId);

@@ -18,10 +18,12 @@ import java.util.function.Consumer;
 public final class RecordLog {
     private final SegmentStore store;
     private final String segment;
+    private final long replayed;
 
-    private RecordLog(SegmentStore store, String segment) {
+    private RecordLog(SegmentStore store, String segment, long replayed) {
         this.store = store;
         this.segment = segment;
+        this.replayed = replayed;
     }
 
     /** Opens (creating if missing) the log and hands every stored record, in order, to {@code replay}. */
@@ -36,6 +38,7 @@ public final class RecordLog {
             }
         }
         long offset = store.getInfo(segment).join().startOffset();
+        long count = 0;
         while (true) {
             ReadResult r = store.read(segment, offset, 1 << 20).join();
             if (r.entries().isEmpty()) {
@@ -44,9 +47,31 @@ public final class RecordLog {
             for (StoredEntry e : r.entries()) {
                 replay.accept(e.data());
                 offset = e.lastOffset() + 1;
+                count++;
             }
         }
-        return new RecordLog(store, segment);
+        return new RecordLog(store, segment, count);
+    }
+
+    /** How many records the log held when it was opened. */
+    public long replayed() {
+        return replayed;
+    }
+
+    /**
+     * Compacts the log: appends {@code live} (records that by themselves rebuild the current state)
+     * and then drops every record before them. A crash in between leaves old and new records, and
+     * replaying both yields the same state, so records must be idempotent upserts or tombstones.
+     */
+    public void rewrite(java.util.List<ByteBuffer> live) {
+        long start = store.getInfo(segment).join().nextOffset();
+        // Issued back to back, the appends share group commits and keep their order.
+        java.util.List<CompletableFuture<Void>> written = new java.util.ArrayList<>();
+        for (ByteBuffer record : live) {
+            written.add(append(record));
+        }
+        CompletableFuture.allOf(written.toArray(CompletableFuture[]::new)).join();
+        store.truncate(segment, start).join();
     }
 
     /** Appends one record; completes once it is durable. */
