@@ -32,7 +32,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Classic consumer groups: partitions shared out, offsets committed and resumed from, groups administered. */
+/**
+ * Consumer groups of both protocols (classic, and KIP-848 "consumer"): partitions shared out,
+ * offsets committed and resumed from, groups administered, restarts survived.
+ */
 class ConsumerGroupTest {
     @RegisterExtension
     static final Brokers brokers = Brokers.shared();
@@ -389,6 +392,13 @@ class ConsumerGroupTest {
                     admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
             assertEquals(0, committed.get(new TopicPartition(topic, 0)).offset(), "reset to the earliest offset");
         }
+
+        ProcessResult offsetsDeleted = groupsTool(broker, "--delete-offsets", "--group", group, "--topic", topic);
+        try (Admin admin = Clients.admin(broker)) {
+            assertTrue(Clients.get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()).isEmpty(),
+                    offsetsDeleted.describe("--delete-offsets left offsets"));
+        }
+        commitAfterReading(broker, group, topic, 6);
 
         ProcessResult deleted = groupsTool(broker, "--delete", "--group", group);
         assertTrue(deleted.stdout().contains("successful"), deleted.describe("no confirmation of the deletion"));
