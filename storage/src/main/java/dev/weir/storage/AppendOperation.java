@@ -35,7 +35,30 @@ final class AppendOperation extends Operation<AppendResult> {
     @Override
     AppendResult apply(GroupTxn group) {
         SegmentMetadata m = group.require(segment);
-        long[] attributeValues = evaluateAttributes(group, m.id());
+        List<AttributeUpdate> updates = append.attributeUpdates();
+        if (append.condition() != null) {
+            long[] ids = append.condition().reads();
+            long[] current = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                current[i] = group.attribute(m.id(), ids[i]);
+            }
+            AppendCondition.Decision decision;
+            try {
+                decision = append.condition().decide(current, m.nextOffset());
+            } catch (StorageException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // A faulty condition fails its own append, never the whole group.
+                throw new StorageException("segment " + segment + ": append condition failed", e);
+            }
+            if (decision instanceof AppendCondition.Skip skip) {
+                return skip.result();
+            }
+            List<AttributeUpdate> all = new java.util.ArrayList<>(updates);
+            all.addAll(((AppendCondition.Proceed) decision).updates());
+            updates = all;
+        }
+        long[] attributeValues = evaluateAttributes(group, m.id(), updates);
         if (append.expectedOffset() != Append.ANY_OFFSET && append.expectedOffset() != m.nextOffset()) {
             throw new BadOffsetException(segment, append.expectedOffset(), m.nextOffset());
         }
@@ -67,7 +90,6 @@ final class AppendOperation extends Operation<AppendResult> {
             size += data.remaining();
             next = last + 1;
         }
-        List<AttributeUpdate> updates = append.attributeUpdates();
         for (int i = 0; i < updates.size(); i++) {
             group.putAttribute(m.id(), updates.get(i).id(), attributeValues[i]);
         }
@@ -79,8 +101,7 @@ final class AppendOperation extends Operation<AppendResult> {
     }
 
     /** The value each update leaves behind, in order; later updates of one id see earlier ones. */
-    private long[] evaluateAttributes(GroupTxn group, long segmentId) {
-        List<AttributeUpdate> updates = append.attributeUpdates();
+    private long[] evaluateAttributes(GroupTxn group, long segmentId, List<AttributeUpdate> updates) {
         long[] values = new long[updates.size()];
         for (int i = 0; i < updates.size(); i++) {
             AttributeUpdate u = updates.get(i);

@@ -152,4 +152,57 @@ class ConditionalAppendTest {
             return failure(f, BadAttributeUpdateException.class);
         }
     }
+
+    /** A sequence check: proceeds only if the attribute holds the previous value, then advances it. */
+    private static AppendCondition sequence(long expectedPrevious, long next) {
+        return new AppendCondition() {
+            @Override
+            public long[] reads() {
+                return new long[] {A};
+            }
+
+            @Override
+            public Decision decide(long[] current, long nextOffset) {
+                if (current[0] == next) {
+                    return new Skip(new AppendResult(-7, nextOffset, 0, 0));
+                }
+                if (current[0] != expectedPrevious) {
+                    throw new ConditionFailedException("out of order", current[0]);
+                }
+                return new Proceed(List.of(AttributeUpdate.replace(A, next)));
+            }
+        };
+    }
+
+    @Test
+    void anAppendConditionSeesEveryEarlierQueuedAppendAndDecidesAtSequencingTime() {
+        // Issued back to back without waiting: each check must see the previous append's update.
+        List<java.util.concurrent.CompletableFuture<AppendResult>> appends = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            appends.add(store.append(SEG, Append.of(entry("e" + i)).withCondition(
+                    sequence(i == 0 ? Attributes.NULL_VALUE : i - 1, i))));
+        }
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i, get(appends.get(i)).baseOffset());
+        }
+        assertEquals(49, attr(A));
+    }
+
+    @Test
+    void aSkippedAppendWritesNothingAndCompletesWithTheConditionsResult() {
+        get(store.append(SEG, Append.of(entry("x")).withCondition(sequence(Attributes.NULL_VALUE, 0))));
+        AppendResult again = get(store.append(SEG, Append.of(entry("x")).withCondition(sequence(Attributes.NULL_VALUE, 0))));
+        assertEquals(-7, again.baseOffset());
+        assertEquals(1, next(), "the duplicate added nothing");
+    }
+
+    @Test
+    void aRejectingConditionFailsTheAppendWithItsReasonAndWritesNothing() {
+        ConditionFailedException e = failure(store.append(SEG, Append.of(entry("x"))
+                .withAttributeUpdates(List.of(AttributeUpdate.replace(B, 5))).withCondition(sequence(3, 4))),
+                ConditionFailedException.class);
+        assertEquals(Attributes.NULL_VALUE, e.reason());
+        assertEquals(0, next());
+        assertEquals(Attributes.NULL_VALUE, attr(B), "nothing of a rejected append is applied");
+    }
 }
