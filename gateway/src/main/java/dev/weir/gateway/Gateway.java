@@ -92,7 +92,8 @@ public final class Gateway implements AutoCloseable {
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator))
-                .register(new ProduceHandler(catalog, topicConfigs, store))
+                .register(new ProduceHandler(catalog, topicConfigs, store,
+                        config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS)))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
                         config.getInt(GatewayConfig.FETCH_MAX_BYTES)))

@@ -2,6 +2,7 @@ package dev.weir.gateway.api;
 
 import dev.weir.storage.BadAttributeUpdateException;
 import dev.weir.storage.BadOffsetException;
+import dev.weir.storage.ConditionFailedException;
 import dev.weir.storage.SegmentNotFoundException;
 import dev.weir.storage.StorageException;
 import dev.weir.storage.StorageFullException;
@@ -30,6 +31,9 @@ public final class KafkaErrors {
         }
         if (t instanceof org.apache.kafka.common.config.ConfigException) {
             return Errors.INVALID_CONFIG;
+        }
+        if (t instanceof ConditionFailedException c && c.reason() instanceof Errors e) {
+            return e;
         }
         if (t instanceof SegmentNotFoundException) {
             return Errors.UNKNOWN_TOPIC_OR_PARTITION;

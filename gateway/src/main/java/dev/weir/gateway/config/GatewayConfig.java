@@ -47,6 +47,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
     public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -120,7 +121,10 @@ public final class GatewayConfig extends AbstractConfig {
                             + "a live consumer group's offsets of topics it no longer subscribes to expire this long "
                             + "after their commit.")
             .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 600000L, Range.atLeast(1), Importance.LOW,
-                    "How often expired committed offsets are looked for.");
+                    "How often expired committed offsets are looked for.")
+            .define(PRODUCER_ID_EXPIRATION_MS, Type.INT, 86400000, Range.atLeast(1), Importance.LOW,
+                    "A partition forgets an idempotent producer that has not written to it for this long: its "
+                            + "next batch may start at any sequence number.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

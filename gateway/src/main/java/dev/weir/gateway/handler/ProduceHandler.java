@@ -6,6 +6,7 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.ProducerStateCheck;
 import dev.weir.storage.Append;
 import dev.weir.storage.Entry;
 import dev.weir.storage.SegmentStore;
@@ -49,11 +50,14 @@ public final class ProduceHandler implements ApiHandler {
     private final TopicCatalog catalog;
     private final TopicConfigs topicConfigs;
     private final SegmentStore store;
+    private final long producerIdExpirationMs;
 
-    public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store) {
+    public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
+                          long producerIdExpirationMs) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
+        this.producerIdExpirationMs = producerIdExpirationMs;
     }
 
     @Override
@@ -120,13 +124,19 @@ public final class ProduceHandler implements ApiHandler {
         long maxTimestamp = config.logAppendTime() ? now : batch.maxTimestamp();
         Entry entry = new Entry(bytes, records1, maxTimestamp,
                 (data, baseOffset) -> data.putLong(data.position(), baseOffset));
-        return store.append(topic.segment(pd.index()), Append.of(entry)).handle((result, failure) -> {
+        Append append = Append.of(entry);
+        if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
+            append = append.withCondition(new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
+                    batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), now, producerIdExpirationMs));
+        }
+        return store.append(topic.segment(pd.index()), append).handle((result, failure) -> {
             if (failure != null) {
                 fail(pr, KafkaErrors.of(failure), KafkaErrors.message(failure));
             } else {
+                // A duplicate is answered with its original offset (and no append time of its own).
                 pr.setErrorCode(Errors.NONE.code())
                         .setBaseOffset(result.baseOffset())
-                        .setLogAppendTimeMs(config.logAppendTime() ? now : -1)
+                        .setLogAppendTimeMs(config.logAppendTime() && result.appendTimeMs() >= 0 ? now : -1)
                         .setLogStartOffset(result.startOffset());
             }
             return null;

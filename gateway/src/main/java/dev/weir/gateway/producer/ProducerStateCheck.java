@@ -1,0 +1,131 @@
+package dev.weir.gateway.producer;
+
+import dev.weir.storage.AppendCondition;
+import dev.weir.storage.AppendResult;
+import dev.weir.storage.AttributeUpdate;
+import dev.weir.storage.Attributes;
+import dev.weir.storage.ConditionFailedException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Kafka's idempotent-producer check of one batch, Pravega's way: the producer's epoch and last
+ * sequence, and the offsets of its last five batches, are attributes of the partition's segment,
+ * checked and updated by the store's sequencer in the same commit as the batch. So a retried batch
+ * is recognised even when up to five are in flight, and answered with its original offset.
+ *
+ * <p>Kafka's rules: an older epoch is fenced (INVALID_PRODUCER_EPOCH); a newer epoch must start at
+ * sequence 0; within an epoch each batch continues the last sequence (wrapping after 2^31-1), an
+ * exact repeat of one of the last five batches is a duplicate, anything else is
+ * OUT_OF_ORDER_SEQUENCE_NUMBER; a producer the partition does not know (never seen, or idle longer
+ * than {@code producer.id.expiration.ms}) may start anywhere.
+ */
+public final class ProducerStateCheck implements AppendCondition {
+    /** Attribute ids of producer state: this bit, then the producer id, then a 4-bit slot. */
+    private static final long NAMESPACE = 0x4000_0000_0000_0000L;
+    private static final long PRODUCER_ID_MASK = (1L << 58) - 1;
+    private static final int STATE = 0;
+    private static final int RETAINED_BATCHES = 5;
+    private static final int LAST_WRITE = 1 + 2 * RETAINED_BATCHES;
+
+    private final long producerId;
+    private final short epoch;
+    private final int firstSequence;
+    private final int lastSequence;
+    private final long now;
+    private final long expirationMs;
+    private final String partition;
+
+    public ProducerStateCheck(String partition, long producerId, short epoch, int firstSequence, int lastSequence,
+                              long now, long expirationMs) {
+        this.partition = partition;
+        this.producerId = producerId;
+        this.epoch = epoch;
+        this.firstSequence = firstSequence;
+        this.lastSequence = lastSequence;
+        this.now = now;
+        this.expirationMs = expirationMs;
+    }
+
+    static long attribute(long producerId, int slot) {
+        return NAMESPACE | ((producerId & PRODUCER_ID_MASK) << 4) | slot;
+    }
+
+    /** The attributes a producer's state occupies on a partition. */
+    public static long[] attributes(long producerId) {
+        long[] ids = new long[LAST_WRITE + 1];
+        for (int slot = 0; slot <= LAST_WRITE; slot++) {
+            ids[slot] = attribute(producerId, slot);
+        }
+        return ids;
+    }
+
+    static long state(short epoch, int sequence) {
+        return ((long) (epoch & 0xffff) << 32) | (sequence & 0xffffffffL);
+    }
+
+    static long sequences(int first, int last) {
+        return ((long) first << 32) | (last & 0xffffffffL);
+    }
+
+    @Override
+    public long[] reads() {
+        return attributes(producerId);
+    }
+
+    @Override
+    public Decision decide(long[] current, long nextOffset) {
+        long state = current[STATE];
+        boolean idle = current[LAST_WRITE] != Attributes.NULL_VALUE && now - current[LAST_WRITE] > expirationMs;
+        List<long[]> retained = new ArrayList<>();
+        if (state != Attributes.NULL_VALUE && !idle) {
+            short knownEpoch = (short) (state >>> 32);
+            int knownSequence = (int) state;
+            if (epoch < knownEpoch) {
+                throw reject(Errors.INVALID_PRODUCER_EPOCH, "Epoch of producer " + producerId + " at offset "
+                        + nextOffset + " in " + partition + " is " + epoch + ", which is smaller than the last seen epoch "
+                        + knownEpoch);
+            }
+            if (epoch == knownEpoch) {
+                for (int i = 0; i < RETAINED_BATCHES; i++) {
+                    long seqs = current[1 + 2 * i];
+                    if (seqs == Attributes.NULL_VALUE) {
+                        break;
+                    }
+                    if (seqs == sequences(firstSequence, lastSequence)) {
+                        return new Skip(new AppendResult(current[2 + 2 * i], nextOffset, -1, -1));
+                    }
+                    retained.add(new long[] {seqs, current[2 + 2 * i]});
+                }
+                int expected = knownSequence == Integer.MAX_VALUE ? 0 : knownSequence + 1;
+                if (firstSequence != expected) {
+                    throw reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Out of order sequence number for producer "
+                            + producerId + " at offset " + nextOffset + " in " + partition + ": " + firstSequence
+                            + " (incoming seq. number), " + knownSequence + " (current end sequence number)");
+                }
+            } else if (firstSequence != 0) {
+                throw reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Invalid sequence number for new epoch of producer "
+                        + producerId + " at offset " + nextOffset + " in " + partition + ": " + epoch
+                        + " (request epoch), " + firstSequence + " (seq. number), " + knownSequence
+                        + " (current end sequence number)");
+            }
+        }
+        List<AttributeUpdate> updates = new ArrayList<>();
+        updates.add(AttributeUpdate.replace(attribute(producerId, STATE), state(epoch, lastSequence)));
+        retained.add(0, new long[] {sequences(firstSequence, lastSequence), nextOffset});
+        for (int i = 0; i < RETAINED_BATCHES; i++) {
+            boolean present = i < retained.size();
+            updates.add(AttributeUpdate.replace(attribute(producerId, 1 + 2 * i),
+                    present ? retained.get(i)[0] : Attributes.NULL_VALUE));
+            updates.add(AttributeUpdate.replace(attribute(producerId, 2 + 2 * i),
+                    present ? retained.get(i)[1] : Attributes.NULL_VALUE));
+        }
+        updates.add(AttributeUpdate.replace(attribute(producerId, LAST_WRITE), now));
+        return new Proceed(updates);
+    }
+
+    private static ConditionFailedException reject(Errors error, String message) {
+        return new ConditionFailedException(message, error);
+    }
+}
