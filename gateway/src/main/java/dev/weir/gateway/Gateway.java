@@ -11,6 +11,9 @@ import dev.weir.gateway.group.ConsumerGroupHandler;
 import dev.weir.gateway.group.ConsumerGroups;
 import dev.weir.gateway.group.GroupMetadataLog;
 import dev.weir.gateway.group.OffsetExpiry;
+import dev.weir.gateway.producer.PartitionTransactions;
+import dev.weir.gateway.txn.TransactionCoordinator;
+import dev.weir.gateway.txn.TransactionHandler;
 import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
@@ -21,7 +24,6 @@ import dev.weir.gateway.handler.ClusterHandler;
 import dev.weir.gateway.handler.ConfigHandler;
 import dev.weir.gateway.handler.DeleteRecordsHandler;
 import dev.weir.gateway.handler.FetchHandler;
-import dev.weir.gateway.handler.InitProducerIdHandler;
 import dev.weir.gateway.handler.ListOffsetsHandler;
 import dev.weir.gateway.handler.MetadataHandler;
 import dev.weir.gateway.handler.OffsetForLeaderEpochHandler;
@@ -89,25 +91,29 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
                 config.getInt(GatewayConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), groupMetadata);
 
+        PartitionTransactions partitionTransactions = new PartitionTransactions(store);
+        TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
+                committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS));
+
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
-                        config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS)))
+                        config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
-                        config.getInt(GatewayConfig.FETCH_MAX_BYTES)))
-                .register(new ListOffsetsHandler(catalog, store))
+                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions))
+                .register(new ListOffsetsHandler(catalog, store, partitionTransactions))
                 .register(new OffsetForLeaderEpochHandler(catalog))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
                         config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE)))
                 .register(new ConfigHandler(catalog, topicConfigs, config, nodeId))
                 .register(new DeleteRecordsHandler(catalog, store))
                 .register(new ClusterHandler(identity, catalog))
-                .register(new InitProducerIdHandler(catalog))
+                .register(new TransactionHandler(transactions, catalog))
                 .register(new GroupMembershipHandler(groups, identity))
                 .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
-                .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog))
+                .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions))
                 .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
@@ -122,6 +128,8 @@ public final class Gateway implements AutoCloseable {
                 TimeUnit.MINUTES.toMillis(config.getInt(GatewayConfig.OFFSETS_RETENTION_MINUTES)));
         long expiryInterval = config.getLong(GatewayConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
         background.scheduleWithFixedDelay(offsetExpiry::run, expiryInterval, expiryInterval, TimeUnit.MILLISECONDS);
+        long txnInterval = config.getInt(GatewayConfig.TRANSACTION_ABORT_INTERVAL_MS);
+        background.scheduleWithFixedDelay(transactions::abortTimedOut, txnInterval, txnInterval, TimeUnit.MILLISECONDS);
 
         GatewayConfig.Endpoint listener = config.listener();
         server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),

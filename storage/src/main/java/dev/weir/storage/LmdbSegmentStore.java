@@ -299,6 +299,15 @@ public final class LmdbSegmentStore implements SegmentStore {
         return now(() -> container(segment).attributes(segment, attributeIds));
     }
 
+    @Override
+    public CompletableFuture<java.util.SortedMap<Long, Long>> getAttributeRange(String segment, long fromId, long toId) {
+        if (fromId < 0 || toId < fromId) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "attribute range [" + fromId + ", " + toId + ") must be non-negative and ordered"));
+        }
+        return now(() -> container(segment).attributeRange(segment, fromId, toId));
+    }
+
     private <R> CompletableFuture<R> submit(String segment, Operation<R> op) {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreClosedException("store is closed"));

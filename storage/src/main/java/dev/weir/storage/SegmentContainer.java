@@ -466,6 +466,30 @@ final class SegmentContainer {
         });
     }
 
+    /** Attributes with ids in [from, to), both non-negative, in id order. */
+    java.util.SortedMap<Long, Long> attributeRange(String segment, long from, long to) {
+        if (!published.containsKey(segment)) {
+            throw notFound(segment);
+        }
+        return env.read(txn -> {
+            ContainerLayout.Scratch scratch = ContainerLayout.readerScratch();
+            SegmentMetadata m = lookup(txn, scratch, segment);
+            java.util.SortedMap<Long, Long> values = new java.util.TreeMap<>();
+            try (Cursor<ByteBuffer> c = env.attributes.openCursor(txn)) {
+                boolean found = c.get(pairKey(scratch.pair, m.id(), from), GetOp.MDB_SET_RANGE);
+                while (found && ContainerLayout.segmentIdOf(c.key()) == m.id()) {
+                    long id = ContainerLayout.secondOf(c.key());
+                    if (id < from || id >= to) {
+                        break;
+                    }
+                    values.put(id, c.val().getLong(c.val().position()));
+                    found = c.next();
+                }
+            }
+            return values;
+        });
+    }
+
     CompletableFuture<Void> awaitData(String segment, long offset, Duration maxWait) {
         if (!accepting) {
             return CompletableFuture.failedFuture(closed());

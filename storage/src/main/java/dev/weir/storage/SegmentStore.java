@@ -80,6 +80,12 @@ public interface SegmentStore extends AutoCloseable {
     /** Current values of the given attributes; absent ones map to {@link Attributes#NULL_VALUE}. */
     CompletableFuture<Map<Long, Long>> getAttributes(String segment, Collection<Long> attributeIds);
 
+    /**
+     * The attributes whose ids lie in {@code [fromId, toId)} (both non-negative), in id order: lets a
+     * caller keep a family of attributes under one id prefix and list it.
+     */
+    CompletableFuture<java.util.SortedMap<Long, Long>> getAttributeRange(String segment, long fromId, long toId);
+
     /** Stops the sequencers after the queued work is committed, then closes the environments. */
     @Override
     void close();

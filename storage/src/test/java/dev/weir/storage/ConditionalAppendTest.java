@@ -205,4 +205,14 @@ class ConditionalAppendTest {
         assertEquals(0, next());
         assertEquals(Attributes.NULL_VALUE, attr(B), "nothing of a rejected append is applied");
     }
+
+    @Test
+    void attributesUnderOnePrefixAreListedInIdOrder() {
+        long base = 3L << 60;
+        get(store.append(SEG, new Append(List.of(), Append.ANY_OFFSET, List.of(AttributeUpdate.replace(base + 5, 50),
+                AttributeUpdate.replace(base + 1, 10), AttributeUpdate.replace(base - 1, 99),
+                AttributeUpdate.replace(base + (1L << 60), 77)))));
+        assertEquals(new java.util.TreeMap<>(Map.of(base + 1, 10L, base + 5, 50L)),
+                get(store.getAttributeRange(SEG, base, base + (1L << 60))));
+    }
 }

@@ -48,6 +48,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTION_ABORT_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -124,7 +126,12 @@ public final class GatewayConfig extends AbstractConfig {
                     "How often expired committed offsets are looked for.")
             .define(PRODUCER_ID_EXPIRATION_MS, Type.INT, 86400000, Range.atLeast(1), Importance.LOW,
                     "A partition forgets an idempotent producer that has not written to it for this long: its "
-                            + "next batch may start at any sequence number.");
+                            + "next batch may start at any sequence number.")
+            .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900000, Range.atLeast(1), Importance.MEDIUM,
+                    "The largest transaction.timeout.ms a transactional producer may ask for; a larger one is "
+                            + "refused with INVALID_TRANSACTION_TIMEOUT.")
+            .define(TRANSACTION_ABORT_INTERVAL_MS, Type.INT, 10000, Range.atLeast(1), Importance.LOW,
+                    "How often transactions open longer than their timeout are looked for and aborted.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

@@ -78,7 +78,8 @@ public final class CommittedOffsets implements AutoCloseable {
         return m == null ? Map.of() : Map.copyOf(m);
     }
 
-    CompletableFuture<Void> commit(String groupId, Map<TopicPartition, Committed> offsets) {
+    /** Commits the offsets for the group (together); completes once durable. */
+    public CompletableFuture<Void> commit(String groupId, Map<TopicPartition, Committed> offsets) {
         if (offsets.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }

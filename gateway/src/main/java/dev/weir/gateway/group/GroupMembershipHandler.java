@@ -37,9 +37,13 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
 
-/** Group membership: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup (classic protocol). */
+/**
+ * Group membership: FindCoordinator (for groups and transactional ids alike), JoinGroup, SyncGroup,
+ * Heartbeat, LeaveGroup (classic protocol).
+ */
 public final class GroupMembershipHandler implements ApiHandler {
     private static final byte GROUP_KEY = 0;
+    private static final byte TRANSACTION_KEY = 1;
 
     private final GroupCoordinator coordinator;
     private final BrokerIdentity identity;
@@ -80,7 +84,7 @@ public final class GroupMembershipHandler implements ApiHandler {
 
     private AbstractResponse findCoordinator(FindCoordinatorRequestData data, short version) {
         if (version < 4) {
-            Errors e = data.keyType() == GROUP_KEY ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+            Errors e = coordinates(data.keyType()) ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             FindCoordinatorResponseData out = new FindCoordinatorResponseData().setErrorCode(e.code());
             if (e == Errors.NONE) {
                 out.setNodeId(identity.nodeId()).setHost(identity.host()).setPort(identity.port());
@@ -92,7 +96,7 @@ public final class GroupMembershipHandler implements ApiHandler {
         FindCoordinatorResponseData out = new FindCoordinatorResponseData();
         for (String key : data.coordinatorKeys()) {
             Coordinator c = new Coordinator().setKey(key);
-            if (data.keyType() == GROUP_KEY) {
+            if (coordinates(data.keyType())) {
                 c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(identity.host())
                         .setPort(identity.port());
             } else {
@@ -102,6 +106,11 @@ public final class GroupMembershipHandler implements ApiHandler {
             out.coordinators().add(c);
         }
         return new FindCoordinatorResponse(out);
+    }
+
+    /** This node coordinates every group and every transactional id. */
+    private static boolean coordinates(byte keyType) {
+        return keyType == GROUP_KEY || keyType == TRANSACTION_KEY;
     }
 
     private CompletableFuture<AbstractResponse> join(RequestContext context, JoinGroupRequestData data, short version) {

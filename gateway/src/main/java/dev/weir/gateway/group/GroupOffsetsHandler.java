@@ -48,9 +48,18 @@ import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import dev.weir.gateway.txn.TransactionCoordinator;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete. */
+/** Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, and TxnOffsetCommit (staged in a transaction). */
 public final class GroupOffsetsHandler implements ApiHandler {
     /** Kafka's offset.metadata.max.bytes default. */
     static final int MAX_METADATA_BYTES = 4096;
@@ -59,26 +68,32 @@ public final class GroupOffsetsHandler implements ApiHandler {
     private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
     private final TopicCatalog catalog;
+    private final TransactionCoordinator transactions;
 
     public GroupOffsetsHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets,
-                               TopicCatalog catalog) {
+                               TopicCatalog catalog, TransactionCoordinator transactions) {
         this.coordinator = coordinator;
         this.consumerGroups = consumerGroups;
         this.offsets = offsets;
         this.catalog = catalog;
+        this.transactions = transactions;
     }
 
     @Override
     public List<ApiSupport> apis() {
         return List.of(ApiSupport.of(ApiKeys.OFFSET_COMMIT, 2, 10),
                 ApiSupport.of(ApiKeys.OFFSET_FETCH, 1, 10),
-                ApiSupport.of(ApiKeys.OFFSET_DELETE, 0, 0));
+                ApiSupport.of(ApiKeys.OFFSET_DELETE, 0, 0),
+                ApiSupport.of(ApiKeys.TXN_OFFSET_COMMIT, 0, 5));
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof OffsetCommitRequest r) {
             return commit(r.data(), request.version());
+        }
+        if (request instanceof TxnOffsetCommitRequest r) {
+            return txnCommit(r.data(), request.version());
         }
         if (request instanceof OffsetFetchRequest r) {
             return CompletableFuture.completedFuture(fetch(r.data(), request.version()));
@@ -129,6 +144,60 @@ public final class GroupOffsetsHandler implements ApiHandler {
         });
     }
 
+    /**
+     * TxnOffsetCommit: offsets staged in the producer's transaction, applied if it commits. A member
+     * committing in its group's name must be current, as for OffsetCommit.
+     */
+    private CompletableFuture<AbstractResponse> txnCommit(TxnOffsetCommitRequestData data, short version) {
+        Errors groupError = Errors.NONE;
+        boolean member = version >= 3 && data.memberId() != null && !data.memberId().isEmpty();
+        if (member) {
+            groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
+                    data.generationIdOrMemberEpoch(), false).orElseGet(() -> coordinator.validateCommit(data.groupId(),
+                    data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
+        }
+        TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();
+        Map<TopicPartition, CommittedOffsets.Committed> staged = new LinkedHashMap<>();
+        List<TxnOffsetCommitResponsePartition> accepted = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (TxnOffsetCommitRequestTopic t : data.topics()) {
+            TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            Optional<TopicMeta> topic = catalog.byName(t.name());
+            for (TxnOffsetCommitRequestPartition p : t.partitions()) {
+                Errors e = groupError;
+                if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
+                        || p.partitionIndex() >= topic.get().partitions())) {
+                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                }
+                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
+                    e = Errors.OFFSET_METADATA_TOO_LARGE;
+                }
+                TxnOffsetCommitResponsePartition rp = new TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code());
+                rt.partitions().add(rp);
+                if (e == Errors.NONE) {
+                    staged.put(new TopicPartition(t.name(), p.partitionIndex()), new CommittedOffsets.Committed(
+                            topic.get().id(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                    accepted.add(rp);
+                }
+            }
+        }
+        if (staged.isEmpty()) {
+            return CompletableFuture.completedFuture(new TxnOffsetCommitResponse(out));
+        }
+        return transactions.stageOffsets(data.transactionalId(), data.producerId(), data.producerEpoch(), data.groupId(),
+                staged).handle((e, failure) -> {
+                    Errors result = failure != null ? KafkaErrors.of(failure)
+                            : e == Errors.PRODUCER_FENCED && version < 2 ? Errors.INVALID_PRODUCER_EPOCH : e;
+                    if (result == Errors.NONE && !consumerGroups.exists(data.groupId())) {
+                        coordinator.ensureGroup(data.groupId());
+                    }
+                    accepted.forEach(rp -> rp.setErrorCode(result.code()));
+                    return new TxnOffsetCommitResponse(out);
+                });
+    }
+
     private AbstractResponse fetch(OffsetFetchRequestData data, short version) {
         if (version < 8) {
             List<TopicPartition> wanted = null;
@@ -142,13 +211,18 @@ public final class GroupOffsetsHandler implements ApiHandler {
             }
             OffsetFetchResponseData out = new OffsetFetchResponseData().setErrorCode(Errors.NONE.code());
             Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
-            lookup(data.groupId(), wanted).forEach((tp, c) -> topics.computeIfAbsent(tp.topic(), n -> {
-                OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(n);
-                out.topics().add(t);
-                return t;
-            }).partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(tp.partition())
-                    .setCommittedOffset(c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
-                    .setMetadata(c.metadata()).setErrorCode(Errors.NONE.code())));
+            boolean requireStable = data.requireStable();
+            lookup(data.groupId(), wanted).forEach((tp, c) -> {
+                boolean unstable = requireStable && transactions.hasPendingOffsets(data.groupId(), List.of(tp));
+                topics.computeIfAbsent(tp.topic(), n -> {
+                    OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(n);
+                    out.topics().add(t);
+                    return t;
+                }).partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(tp.partition())
+                        .setCommittedOffset(unstable ? -1 : c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
+                        .setMetadata(c.metadata())
+                        .setErrorCode((unstable ? Errors.UNSTABLE_OFFSET_COMMIT : Errors.NONE).code()));
+            });
             return new OffsetFetchResponse(out, version);
         }
         OffsetFetchResponseData out = new OffsetFetchResponseData();
@@ -184,14 +258,20 @@ public final class GroupOffsetsHandler implements ApiHandler {
                     }
                 }
             }
-            lookup(g.groupId(), wanted).forEach((tp, c) -> topics.computeIfAbsent(tp.topic(), n -> {
-                OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n)
-                        .setTopicId(catalog.byName(n).map(TopicMeta::id).orElse(Uuid.ZERO_UUID));
-                rg.topics().add(t);
-                return t;
-            }).partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
-                    .setCommittedOffset(c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
-                    .setMetadata(c.metadata()).setErrorCode(Errors.NONE.code())));
+            // require_stable: a partition whose offset an open transaction is about to change has none yet.
+            boolean requireStable = data.requireStable();
+            lookup(g.groupId(), wanted).forEach((tp, c) -> {
+                boolean unstable = requireStable && transactions.hasPendingOffsets(g.groupId(), List.of(tp));
+                topics.computeIfAbsent(tp.topic(), n -> {
+                    OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n)
+                            .setTopicId(catalog.byName(n).map(TopicMeta::id).orElse(Uuid.ZERO_UUID));
+                    rg.topics().add(t);
+                    return t;
+                }).partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
+                        .setCommittedOffset(unstable ? -1 : c.offset()).setCommittedLeaderEpoch(c.leaderEpoch())
+                        .setMetadata(c.metadata())
+                        .setErrorCode((unstable ? Errors.UNSTABLE_OFFSET_COMMIT : Errors.NONE).code()));
+            });
         }
         return new OffsetFetchResponse(out, version);
     }

@@ -5,6 +5,8 @@ import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.PartitionTransactions;
+import org.apache.kafka.common.IsolationLevel;
 import dev.weir.storage.ReadResult;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoredEntry;
@@ -40,12 +42,15 @@ public final class FetchHandler implements ApiHandler {
     private final SegmentStore store;
     private final FetchSessionCache sessions;
     private final int brokerMaxBytes;
+    private final PartitionTransactions transactions;
 
-    public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes) {
+    public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes,
+                        PartitionTransactions transactions) {
         this.catalog = catalog;
         this.store = store;
         this.sessions = new FetchSessionCache(maxSessions);
         this.brokerMaxBytes = brokerMaxBytes;
+        this.transactions = transactions;
     }
 
     @Override
@@ -104,8 +109,9 @@ public final class FetchHandler implements ApiHandler {
         int maxBytes = Math.min(req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes(), brokerMaxBytes);
         long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, req.maxWait())).toNanos();
         int responseSessionId = session == null ? FetchMetadata.INVALID_SESSION_ID : session.id;
+        boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
         return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline)
-                .thenApply(results -> respond(results, maxBytes, session, incremental, responseSessionId));
+                .thenApply(results -> respond(results, maxBytes, session, incremental, responseSessionId, readCommitted));
     }
 
     private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version) {
@@ -171,7 +177,7 @@ public final class FetchHandler implements ApiHandler {
     }
 
     private FetchResponse respond(List<Result> results, int maxBytes, FetchSessionCache.Session session,
-                                  boolean incremental, int sessionId) {
+                                  boolean incremental, int sessionId, boolean readCommitted) {
         LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> out = new LinkedHashMap<>();
         long budget = maxBytes;
         boolean firstNonEmpty = true;
@@ -180,9 +186,16 @@ public final class FetchHandler implements ApiHandler {
             FetchResponseData.PartitionData pd = new FetchResponseData.PartitionData()
                     .setPartitionIndex(w.key().partition())
                     .setErrorCode(r.error().code());
+            // read_committed reads stop at the last stable offset: below it every transaction is decided.
+            long readLimit = Long.MAX_VALUE;
+            String segment = w.topic() == null ? null : w.topic().segment(w.key().partition());
             if (r.read() != null) {
                 long hw = r.read().info().nextOffset();
-                pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(r.read().info().startOffset());
+                long lso = transactions.lastStableOffset(segment, hw);
+                pd.setHighWatermark(hw).setLastStableOffset(lso).setLogStartOffset(r.read().info().startOffset());
+                if (readCommitted) {
+                    readLimit = lso;
+                }
             } else {
                 pd.setHighWatermark(FetchResponse.INVALID_HIGH_WATERMARK)
                         .setLastStableOffset(FetchResponse.INVALID_LAST_STABLE_OFFSET)
@@ -192,7 +205,11 @@ public final class FetchHandler implements ApiHandler {
             List<ByteBuffer> taken = new ArrayList<>(entries.size());
             long size = 0;
             long partitionLimit = w.maxBytes();
+            long lastTaken = -1;
             for (StoredEntry e : entries) {
+                if (e.lastOffset() >= readLimit) {
+                    break;
+                }
                 int n = e.data().remaining();
                 boolean fits = size + n <= partitionLimit && size + n <= budget;
                 if (!fits && !(firstNonEmpty && taken.isEmpty())) {
@@ -200,6 +217,17 @@ public final class FetchHandler implements ApiHandler {
                 }
                 taken.add(e.data());
                 size += n;
+                lastTaken = e.lastOffset();
+            }
+            if (readCommitted && r.error() == Errors.NONE && r.read() != null) {
+                // The aborted transactions with data among the returned batches, so the consumer drops it.
+                List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
+                if (!taken.isEmpty()) {
+                    transactions.aborted(segment, w.fetchOffset(), lastTaken + 1).forEach(a -> aborted.add(
+                            new FetchResponseData.AbortedTransaction().setProducerId(a.producerId())
+                                    .setFirstOffset(a.firstOffset())));
+                }
+                pd.setAbortedTransactions(aborted);
             }
             if (!taken.isEmpty()) {
                 firstNonEmpty = false;

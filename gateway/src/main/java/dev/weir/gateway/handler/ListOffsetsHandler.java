@@ -5,6 +5,8 @@ import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.PartitionTransactions;
+import org.apache.kafka.common.IsolationLevel;
 import dev.weir.storage.SegmentInfo;
 import dev.weir.storage.SegmentStore;
 import java.util.ArrayList;
@@ -28,10 +30,12 @@ import org.apache.kafka.common.requests.RequestContext;
 public final class ListOffsetsHandler implements ApiHandler {
     private final TopicCatalog catalog;
     private final SegmentStore store;
+    private final PartitionTransactions transactions;
 
-    public ListOffsetsHandler(TopicCatalog catalog, SegmentStore store) {
+    public ListOffsetsHandler(TopicCatalog catalog, SegmentStore store, PartitionTransactions transactions) {
         this.catalog = catalog;
         this.store = store;
+        this.transactions = transactions;
     }
 
     @Override
@@ -43,6 +47,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         ListOffsetsRequest req = (ListOffsetsRequest) request;
         ListOffsetsResponseData data = new ListOffsetsResponseData();
+        boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (ListOffsetsTopic t : req.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(t.name());
@@ -57,7 +62,7 @@ public final class ListOffsetsHandler implements ApiHandler {
                     continue;
                 }
                 String segment = topic.get().segment(p.partitionIndex());
-                all.add(lookup(segment, p.timestamp()).handle((found, e) -> {
+                all.add(lookup(segment, p.timestamp(), readCommitted).handle((found, e) -> {
                     if (e != null) {
                         pr.setErrorCode(KafkaErrors.of(e).code());
                     } else {
@@ -73,12 +78,14 @@ public final class ListOffsetsHandler implements ApiHandler {
 
     private static final RecordLookup.Found NONE = new RecordLookup.Found(-1, -1);
 
-    private CompletableFuture<RecordLookup.Found> lookup(String segment, long timestamp) {
+    private CompletableFuture<RecordLookup.Found> lookup(String segment, long timestamp, boolean readCommitted) {
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
             return store.getInfo(segment).thenApply(i -> new RecordLookup.Found(i.startOffset(), -1));
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
-            return store.getInfo(segment).thenApply(i -> new RecordLookup.Found(i.nextOffset(), -1));
+            // For read_committed consumers the end is the last stable offset.
+            return store.getInfo(segment).thenApply(i -> new RecordLookup.Found(
+                    readCommitted ? transactions.lastStableOffset(segment, i.nextOffset()) : i.nextOffset(), -1));
         }
         if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
             return store.getInfo(segment).thenCompose(info -> maxTimestamp(segment, info));

@@ -6,7 +6,10 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.producer.ProducerStateCheck;
+import dev.weir.gateway.txn.TransactionCoordinator;
+import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
 import dev.weir.storage.Entry;
 import dev.weir.storage.SegmentStore;
@@ -51,13 +54,18 @@ public final class ProduceHandler implements ApiHandler {
     private final TopicConfigs topicConfigs;
     private final SegmentStore store;
     private final long producerIdExpirationMs;
+    private final TransactionCoordinator transactions;
+    private final PartitionTransactions partitionTransactions;
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
-                          long producerIdExpirationMs) {
+                          long producerIdExpirationMs, TransactionCoordinator transactions,
+                          PartitionTransactions partitionTransactions) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
         this.producerIdExpirationMs = producerIdExpirationMs;
+        this.transactions = transactions;
+        this.partitionTransactions = partitionTransactions;
     }
 
     @Override
@@ -125,11 +133,27 @@ public final class ProduceHandler implements ApiHandler {
         Entry entry = new Entry(bytes, records1, maxTimestamp,
                 (data, baseOffset) -> data.putLong(data.position(), baseOffset));
         Append append = Append.of(entry);
+        boolean transactional = batch.isTransactional();
+        if (transactional) {
+            // Transactions V1: the producer must have added the partition to its open transaction.
+            Errors e = transactions.verifyProduce(batch.producerId(), batch.producerEpoch(),
+                    new TopicPartition(topic.name(), pd.index()));
+            if (e != Errors.NONE) {
+                fail(pr, e, "Transactional batch of producer " + batch.producerId() + " (epoch " + batch.producerEpoch()
+                        + ") for a partition not in its open transaction");
+                return CompletableFuture.completedFuture(null);
+            }
+        }
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
             append = append.withCondition(new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
-                    batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), now, producerIdExpirationMs));
+                    batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), transactional, now,
+                    producerIdExpirationMs));
         }
-        return store.append(topic.segment(pd.index()), append).handle((result, failure) -> {
+        String segment = topic.segment(pd.index());
+        return store.append(segment, append).handle((result, failure) -> {
+            if (failure == null && transactional) {
+                partitionTransactions.appended(segment, batch.producerId(), result.baseOffset());
+            }
             if (failure != null) {
                 fail(pr, KafkaErrors.of(failure), KafkaErrors.message(failure));
             } else {
@@ -165,8 +189,8 @@ public final class ProduceHandler implements ApiHandler {
         if (batch.isControlBatch()) {
             throw new InvalidRecordException("Clients may not produce control batches");
         }
-        if (batch.isTransactional()) {
-            throw new InvalidRecordException("Transactional produce is not supported by this gateway yet");
+        if (batch.isTransactional() && (!batch.hasProducerId() || batch.baseSequence() == RecordBatch.NO_SEQUENCE)) {
+            throw new InvalidRecordException("A transactional batch needs a producer id and sequence numbers");
         }
         if (batch.timestampType() == TimestampType.CREATE_TIME && !config.logAppendTime()) {
             if (batch.maxTimestamp() > now + config.timestampAfterMaxMs()) {

@@ -36,16 +36,23 @@ public final class ProducerStateCheck implements AppendCondition {
     private final long now;
     private final long expirationMs;
     private final String partition;
+    private final boolean transactional;
 
     public ProducerStateCheck(String partition, long producerId, short epoch, int firstSequence, int lastSequence,
-                              long now, long expirationMs) {
+                              boolean transactional, long now, long expirationMs) {
         this.partition = partition;
+        this.transactional = transactional;
         this.producerId = producerId;
         this.epoch = epoch;
         this.firstSequence = firstSequence;
         this.lastSequence = lastSequence;
         this.now = now;
         this.expirationMs = expirationMs;
+    }
+
+    /** The producer's epoch as the partition knows it, or -1. */
+    static int knownEpoch(long state) {
+        return state == Attributes.NULL_VALUE ? -1 : (short) (state >>> 32);
     }
 
     static long attribute(long producerId, int slot) {
@@ -71,7 +78,9 @@ public final class ProducerStateCheck implements AppendCondition {
 
     @Override
     public long[] reads() {
-        return attributes(producerId);
+        long[] ids = java.util.Arrays.copyOf(attributes(producerId), LAST_WRITE + 2);
+        ids[LAST_WRITE + 1] = PartitionTransactions.openTransactionAttribute(producerId);
+        return ids;
     }
 
     @Override
@@ -122,6 +131,10 @@ public final class ProducerStateCheck implements AppendCondition {
                     present ? retained.get(i)[1] : Attributes.NULL_VALUE));
         }
         updates.add(AttributeUpdate.replace(attribute(producerId, LAST_WRITE), now));
+        if (transactional && current[LAST_WRITE + 1] == Attributes.NULL_VALUE) {
+            // The producer's first batch in this partition's open transaction: it holds the last stable offset back.
+            updates.add(AttributeUpdate.replace(PartitionTransactions.openTransactionAttribute(producerId), nextOffset));
+        }
         return new Proceed(updates);
     }
 

@@ -1,0 +1,211 @@
+package dev.weir.gateway.txn;
+
+import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
+import org.apache.kafka.common.requests.AddOffsetsToTxnResponse;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.requests.DescribeTransactionsRequest;
+import org.apache.kafka.common.requests.DescribeTransactionsResponse;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.ListTransactionsRequest;
+import org.apache.kafka.common.requests.ListTransactionsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Producer ids and transactions: InitProducerId (idempotent and transactional), AddPartitionsToTxn,
+ * AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions. (TxnOffsetCommit belongs to the
+ * offsets family.)
+ */
+public final class TransactionHandler implements ApiHandler {
+    private final TransactionCoordinator coordinator;
+    private final TopicCatalog catalog;
+
+    public TransactionHandler(TransactionCoordinator coordinator, TopicCatalog catalog) {
+        this.coordinator = coordinator;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public List<ApiSupport> apis() {
+        // EndTxn v5 and Produce-time partition adds are transactions V2 (KIP-890), not served yet.
+        return List.of(ApiSupport.of(ApiKeys.INIT_PRODUCER_ID, 0, 5),
+                ApiSupport.of(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5),
+                ApiSupport.of(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4),
+                ApiSupport.of(ApiKeys.END_TXN, 0, 4),
+                ApiSupport.of(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0),
+                ApiSupport.of(ApiKeys.LIST_TRANSACTIONS, 0, 2));
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        if (request instanceof InitProducerIdRequest r) {
+            return initProducerId(r);
+        }
+        if (request instanceof AddPartitionsToTxnRequest r) {
+            return addPartitions(r);
+        }
+        if (request instanceof AddOffsetsToTxnRequest r) {
+            return coordinator.addOffsets(r.data().transactionalId(), r.data().producerId(), r.data().producerEpoch(),
+                    r.data().groupId()).thenApply(e -> new AddOffsetsToTxnResponse(
+                            new AddOffsetsToTxnResponseData().setErrorCode(fenced(e, r.version() < 2).code())));
+        }
+        if (request instanceof EndTxnRequest r) {
+            return coordinator.endTxn(r.data().transactionalId(), r.data().producerId(), r.data().producerEpoch(),
+                    r.data().committed()).thenApply(e -> new EndTxnResponse(
+                            new EndTxnResponseData().setErrorCode(fenced(e, r.version() < 2).code())));
+        }
+        if (request instanceof DescribeTransactionsRequest r) {
+            return CompletableFuture.completedFuture(describe(r));
+        }
+        return CompletableFuture.completedFuture(list((ListTransactionsRequest) request));
+    }
+
+    /** Clients before KIP-588 know fencing as INVALID_PRODUCER_EPOCH. */
+    private static Errors fenced(Errors e, boolean old) {
+        return e == Errors.PRODUCER_FENCED && old ? Errors.INVALID_PRODUCER_EPOCH : e;
+    }
+
+    private CompletableFuture<AbstractResponse> initProducerId(InitProducerIdRequest r) {
+        String transactionalId = r.data().transactionalId();
+        if (transactionalId == null) {
+            // Idempotent only: a producer id never handed out before, epoch 0, as Kafka does.
+            return catalog.nextProducerId().thenApply(id -> new InitProducerIdResponse(new InitProducerIdResponseData()
+                    .setErrorCode(Errors.NONE.code()).setProducerId(id).setProducerEpoch((short) 0)));
+        }
+        if (transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
+                    .setErrorCode(Errors.INVALID_REQUEST.code()).setProducerId(-1).setProducerEpoch((short) -1)));
+        }
+        return coordinator.initProducerId(transactionalId, r.data().transactionTimeoutMs(), r.data().producerId(),
+                r.data().producerEpoch()).thenApply(res -> new InitProducerIdResponse(new InitProducerIdResponseData()
+                        .setErrorCode(fenced(res.error(), r.version() < 4).code()).setProducerId(res.producerId())
+                        .setProducerEpoch(res.epoch())));
+    }
+
+    private CompletableFuture<AbstractResponse> addPartitions(AddPartitionsToTxnRequest request) {
+        boolean v3 = request.version() < 4;
+        AddPartitionsToTxnRequest normalized = v3 ? request.normalizeRequest() : request;
+        List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
+        for (AddPartitionsToTxnTransaction t : normalized.data().transactions()) {
+            List<TopicPartition> wanted = AddPartitionsToTxnRequest.getPartitions(t.topics());
+            Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
+            boolean unknown = false;
+            for (TopicPartition tp : wanted) {
+                Optional<TopicMeta> topic = catalog.byName(tp.topic());
+                boolean exists = topic.isPresent() && tp.partition() >= 0 && tp.partition() < topic.get().partitions();
+                unknown |= !exists;
+                errors.put(tp, exists ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            }
+            if (unknown) {
+                errors.replaceAll((tp, e) -> e == Errors.NONE ? Errors.OPERATION_NOT_ATTEMPTED : e);
+                results.add(CompletableFuture.completedFuture(
+                        AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), errors)));
+                continue;
+            }
+            if (t.verifyOnly()) {
+                wanted.forEach(tp -> errors.put(tp, coordinator.verify(t.transactionalId(), t.producerId(),
+                        t.producerEpoch(), tp)));
+                results.add(CompletableFuture.completedFuture(
+                        AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), errors)));
+                continue;
+            }
+            results.add(coordinator.addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), wanted)
+                    .thenApply(e -> {
+                        Errors each = fenced(e, request.version() < 2);
+                        errors.replaceAll((tp, x) -> each);
+                        return AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), errors);
+                    }));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            AddPartitionsToTxnResponseData out = new AddPartitionsToTxnResponseData();
+            if (v3) {
+                out.setResultsByTopicV3AndBelow(results.get(0).join().topicResults());
+            } else {
+                results.forEach(f -> out.resultsByTransaction().add(f.join()));
+            }
+            return new AddPartitionsToTxnResponse(out);
+        });
+    }
+
+    private AbstractResponse describe(DescribeTransactionsRequest r) {
+        DescribeTransactionsResponseData out = new DescribeTransactionsResponseData();
+        for (String id : r.data().transactionalIds()) {
+            DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData.TransactionState()
+                    .setTransactionalId(id);
+            out.transactionStates().add(s);
+            Optional<TransactionCoordinator.Description> d = coordinator.describe(id);
+            if (d.isEmpty()) {
+                s.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code()).setTransactionState("")
+                        .setProducerId(-1).setProducerEpoch((short) -1).setTransactionStartTimeMs(-1);
+                continue;
+            }
+            s.setErrorCode(Errors.NONE.code()).setTransactionState(d.get().state())
+                    .setTransactionTimeoutMs(d.get().timeoutMs()).setTransactionStartTimeMs(d.get().startMs())
+                    .setProducerId(d.get().producerId()).setProducerEpoch(d.get().epoch());
+            Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+            d.get().partitions().forEach(tp -> byTopic.computeIfAbsent(tp.topic(), n -> new ArrayList<>()).add(tp.partition()));
+            byTopic.forEach((topic, ps) -> s.topics().add(new DescribeTransactionsResponseData.TopicData()
+                    .setTopic(topic).setPartitions(ps)));
+        }
+        return new DescribeTransactionsResponse(out);
+    }
+
+    private AbstractResponse list(ListTransactionsRequest r) {
+        Map<String, TransactionCoordinator.State> byName = new HashMap<>();
+        for (TransactionCoordinator.State s : TransactionCoordinator.State.values()) {
+            byName.put(s.kafkaName, s);
+        }
+        ListTransactionsResponseData out = new ListTransactionsResponseData().setErrorCode(Errors.NONE.code());
+        for (String s : r.data().stateFilters()) {
+            if (!byName.containsKey(s)) {
+                out.unknownStateFilters().add(s);
+            }
+        }
+        Set<String> states = Set.copyOf(r.data().stateFilters());
+        Set<Long> producers = Set.copyOf(r.data().producerIdFilters());
+        long minDuration = r.version() >= 1 ? r.data().durationFilter() : -1;
+        Pattern pattern = r.version() >= 2 && r.data().transactionalIdPattern() != null
+                && !r.data().transactionalIdPattern().isEmpty() ? Pattern.compile(r.data().transactionalIdPattern()) : null;
+        long now = System.currentTimeMillis();
+        for (TransactionCoordinator.Description d : coordinator.list()) {
+            if ((!states.isEmpty() && !states.contains(d.state()))
+                    || (!producers.isEmpty() && !producers.contains(d.producerId()))
+                    || (minDuration >= 0 && (d.startMs() < 0 || now - d.startMs() < minDuration))
+                    || (pattern != null && !pattern.matcher(d.transactionalId()).matches())) {
+                continue;
+            }
+            out.transactionStates().add(new ListTransactionsResponseData.TransactionState()
+                    .setTransactionalId(d.transactionalId()).setProducerId(d.producerId()).setTransactionState(d.state()));
+        }
+        return new ListTransactionsResponse(out);
+    }
+}
