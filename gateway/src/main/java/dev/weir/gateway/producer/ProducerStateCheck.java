@@ -28,6 +28,8 @@ public final class ProducerStateCheck implements AppendCondition {
     private static final int STATE = 0;
     private static final int RETAINED_BATCHES = 5;
     private static final int LAST_WRITE = 1 + 2 * RETAINED_BATCHES;
+    /** Slots 1..this hold the retained batches. */
+    static final int RETAINED_SLOTS = 2 * RETAINED_BATCHES;
 
     private final long producerId;
     private final short epoch;

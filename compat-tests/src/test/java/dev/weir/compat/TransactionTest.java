@@ -1,0 +1,218 @@
+package dev.weir.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Kafka transactions: atomic writes across partitions, read_committed isolation, fencing, offsets in transactions. */
+class TransactionTest {
+    @RegisterExtension
+    static final Brokers brokers = Brokers.shared();
+
+    static KafkaProducer<String, String> transactional(Broker broker, String transactionalId) {
+        return Clients.producer(broker, Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    }
+
+    static KafkaConsumer<String, String> isolated(Broker broker, String isolation) {
+        return Clients.consumer(broker, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000));
+    }
+
+    /**
+     * Ten transactions over three partitions, every other one aborted: what read_committed and
+     * read_uncommitted consumers see, value and offset, must be what they see on Kafka.
+     */
+    @Test
+    void committedAndAbortedTransactionsAreSeenAsKafkaShowsThem() {
+        Broker kafka = brokers.on(Target.KAFKA);
+        Broker candidate = brokers.on(Target.isSelected(Target.WEIR) ? Target.WEIR : Target.KAFKA);
+        List<String> expected = alternatingTransactions(kafka);
+        List<String> actual = alternatingTransactions(candidate);
+        assertEquals(String.join("\n", expected), String.join("\n", actual),
+                candidate.target() + " showed transactions differently from Kafka");
+    }
+
+    private static List<String> alternatingTransactions(Broker broker) {
+        String topic = Clients.uniqueTopic("txn-alternating");
+        Clients.createTopics(broker, Clients.topic(topic, 3));
+        try (KafkaProducer<String, String> producer = transactional(broker, Clients.uniqueTopic("txn-alt"))) {
+            producer.initTransactions();
+            for (int t = 0; t < 10; t++) {
+                producer.beginTransaction();
+                for (int i = 0; i < 9; i++) {
+                    producer.send(new ProducerRecord<>(topic, i % 3, "k", "t" + t + "-" + i));
+                }
+                // Without a flush, abortTransaction may drop batches not yet sent: what lands would vary.
+                producer.flush();
+                if (t % 2 == 0) {
+                    producer.commitTransaction();
+                } else {
+                    producer.abortTransaction();
+                }
+            }
+        }
+        List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        List<String> seen = new ArrayList<>();
+        for (String isolation : List.of("read_committed", "read_uncommitted")) {
+            try (KafkaConsumer<String, String> consumer = isolated(broker, isolation)) {
+                consumer.endOffsets(partitions).entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparingInt(TopicPartition::partition)))
+                        .forEach(e -> seen.add(isolation + " end " + e.getKey().partition() + " = " + e.getValue()));
+                List<ConsumerRecord<String, String>> records = Clients.readToEnd(consumer, partitions);
+                records.stream().sorted(java.util.Comparator.comparingInt((ConsumerRecord<String, String> r) -> r.partition())
+                                .thenComparingLong(ConsumerRecord::offset))
+                        .forEach(r -> seen.add(isolation + " " + r.partition() + "@" + r.offset() + " " + r.value()));
+                if (isolation.equals("read_committed")) {
+                    assertEquals(45, records.size(), "the five committed transactions' records");
+                    assertTrue(records.stream().allMatch(r -> Integer.parseInt(r.value().substring(1, r.value().indexOf('-'))) % 2 == 0),
+                            "nothing of an aborted transaction");
+                } else {
+                    assertEquals(90, records.size(), "every data record, aborted ones included");
+                }
+            }
+        }
+        return seen;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void aSecondProducerWithTheSameTransactionalIdFencesTheFirst(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("txn-fence");
+        String id = Clients.uniqueTopic("txn-fence");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        try (KafkaProducer<String, String> zombie = transactional(broker, id)) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            Clients.get(zombie.send(new ProducerRecord<>(topic, 0, "k", "zombie")));
+            try (KafkaProducer<String, String> successor = transactional(broker, id)) {
+                successor.initTransactions();
+                KafkaException fenced = assertThrows(KafkaException.class, zombie::commitTransaction);
+                assertTrue(fenced instanceof ProducerFencedException
+                                || fenced.getCause() instanceof ProducerFencedException
+                                || fenced instanceof org.apache.kafka.common.errors.InvalidProducerEpochException,
+                        "the zombie is fenced: " + fenced);
+                successor.beginTransaction();
+                successor.send(new ProducerRecord<>(topic, 0, "k", "successor"));
+                successor.commitTransaction();
+            }
+        }
+        try (KafkaConsumer<String, String> consumer = isolated(broker, "read_committed");
+             KafkaConsumer<String, String> all = isolated(broker, "read_uncommitted")) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            String observed = "LSO " + consumer.endOffsets(List.of(tp)) + " HW " + all.endOffsets(List.of(tp)) + " all "
+                    + Clients.readToEnd(all, List.of(tp)).stream().map(r -> r.offset() + ":" + r.value()).toList();
+            List<String> values = Clients.readToEnd(consumer, List.of(tp)).stream()
+                    .map(ConsumerRecord::value).toList();
+            assertEquals(List.of("successor"), values, "the zombie's write was aborted when it was fenced; " + observed);
+        }
+    }
+
+    /** Consume-transform-produce: the group's offsets move with the transaction, and only if it commits. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void offsetsSentToATransactionAreCommittedWithItAndOnlyIfItCommits(Target target) {
+        Broker broker = brokers.on(target);
+        String in = Clients.uniqueTopic("txn-in");
+        String out = Clients.uniqueTopic("txn-out");
+        String group = Clients.uniqueTopic("txn-group");
+        Clients.createTopics(broker, Clients.topic(in, 1), Clients.topic(out, 1));
+        TopicPartition source = new TopicPartition(in, 0);
+        try (KafkaProducer<String, String> producer = transactional(broker, Clients.uniqueTopic("txn-ctp"));
+             Admin admin = Clients.admin(broker)) {
+            producer.initTransactions();
+            ConsumerGroupMetadata metadata = new ConsumerGroupMetadata(group);
+
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(out, 0, "k", "aborted"));
+            producer.sendOffsetsToTransaction(Map.of(source, new OffsetAndMetadata(5)), metadata);
+            producer.abortTransaction();
+            assertTrue(Clients.get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()).isEmpty(),
+                    "an aborted transaction commits no offsets");
+
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(out, 0, "k", "committed"));
+            producer.sendOffsetsToTransaction(Map.of(source, new OffsetAndMetadata(7)), metadata);
+            producer.commitTransaction();
+            Await.until(Clients.TIMEOUT, "the committed transaction's offsets are visible", () -> {
+                OffsetAndMetadata o = Clients.get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata())
+                        .get(source);
+                return o != null && o.offset() == 7;
+            });
+
+            List<TransactionListing> listed = new ArrayList<>(Clients.get(admin.listTransactions().all()));
+            assertTrue(listed.stream().anyMatch(l -> l.producerId() >= 0), "kafka-transactions can list it");
+        }
+        try (KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+            assertEquals(List.of("committed"), Clients.readToEnd(consumer, List.of(new TopicPartition(out, 0))).stream()
+                    .map(ConsumerRecord::value).toList());
+        }
+    }
+
+    /** An open transaction holds read_committed consumers at its first offset until it ends. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void anOpenTransactionHoldsBackReadCommittedConsumersUntilItCommits(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("txn-open");
+        String id = Clients.uniqueTopic("txn-open");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaProducer<String, String> plain = Clients.producer(broker, Map.of());
+             KafkaProducer<String, String> producer = transactional(broker, id);
+             KafkaConsumer<String, String> committed = isolated(broker, "read_committed");
+             Admin admin = Clients.admin(broker)) {
+            Clients.get(plain.send(new ProducerRecord<>(topic, 0, "k", "before")));
+            producer.initTransactions();
+            producer.beginTransaction();
+            Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "inside")));
+            Clients.get(plain.send(new ProducerRecord<>(topic, 0, "k", "after")));
+
+            assertEquals(1L, committed.endOffsets(List.of(tp)).get(tp), "the last stable offset is the transaction's start");
+            TransactionDescription d = Clients.get(admin.describeTransactions(List.of(id)).description(id));
+            assertEquals("ONGOING", d.state().name());
+            assertEquals(List.of(tp), List.copyOf(d.topicPartitions()));
+
+            committed.assign(List.of(tp));
+            committed.seekToBeginning(List.of(tp));
+            List<String> values = new ArrayList<>();
+            Await.until(Clients.TIMEOUT, "the record before the transaction is read", () -> {
+                committed.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                return !values.isEmpty();
+            });
+            assertEquals(List.of("before"), values);
+
+            producer.commitTransaction();
+            Await.until(Clients.TIMEOUT, "the rest is read once the transaction commits", () -> {
+                committed.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                return values.size() >= 3;
+            });
+            assertEquals(List.of("before", "inside", "after"), values);
+        }
+    }
+}
