@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.weir.compat.oldclient.OldClientGroupMember;
 import dev.weir.compat.oldclient.OldClientRoundTrip;
+import dev.weir.compat.oldclient.OldClientTransactions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +105,22 @@ class OldClientCompatibilityTest {
         produceSpread(broker, topic, 20, 10);
         List<String> second = runMember(version, broker, topic, group, 10);
         assertEquals(expectedRecords(20, 10), records(second), "the next member resumed after the commits");
+    }
+
+    /** Transactions before KIP-890 (AddPartitionsToTxn, EndTxn without epoch bumps) from old clients. */
+    @ParameterizedTest(name = "{0} kafka-clients {1}")
+    @MethodSource("targetsAndOldVersions")
+    void anOldTransactionalProducerCommitsAndAbortsAndReadCommittedSeesOnlyTheCommitted(Target target, String version) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("old-txn-" + version.replace('.', '-'));
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        List<String> lines = OldClientRunner.run(version, OldClientTransactions.class,
+                List.of(broker.bootstrapServers(), topic, Clients.uniqueTopic("old-txn"))).assertSucceeded().stdoutLines();
+        // Offsets: 0-2 first transaction, 3 its commit marker, 4-6 aborted data, 7 abort marker, 8-10, 11 marker.
+        assertEquals(List.of("record\t0\tcommit-0-0", "record\t1\tcommit-0-1", "record\t2\tcommit-0-2",
+                "record\t8\tcommit-2-0", "record\t9\tcommit-2-1", "record\t10\tcommit-2-2"),
+                lines.stream().filter(l -> l.startsWith("record\t")).toList());
+        assertEquals(List.of("end\t12"), lines.stream().filter(l -> l.startsWith("end\t")).toList());
     }
 
     private static List<String> runMember(String version, Broker broker, String topic, String group, int count) {
