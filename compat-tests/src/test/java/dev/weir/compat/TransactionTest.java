@@ -215,4 +215,37 @@ class TransactionTest {
             assertEquals(List.of("before", "inside", "after"), values);
         }
     }
+
+    /**
+     * Kafka's own TransactionalMessageCopier (kafka-tools) copies a partition in transactions of 50,
+     * aborting some at random and re-copying from the committed offsets: the output, read committed,
+     * is the input exactly once, in order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void kafkasTransactionalMessageCopierCopiesATopicExactlyOnce(Target target) {
+        Broker broker = brokers.on(target);
+        String in = Clients.uniqueTopic("copier-in");
+        String out = Clients.uniqueTopic("copier-out");
+        Clients.createTopics(broker, Clients.topic(in, 1), Clients.topic(out, 1));
+        int count = 1000;
+        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(in, 0, "k" + i, Integer.toString(i)));
+            }
+            producer.flush();
+        }
+        ProcessResult copied = ToolRunner.run("org.apache.kafka.tools.TransactionalMessageCopier", List.of(
+                "--broker-list", broker.bootstrapServers(), "--input-topic", in, "--input-partition", "0",
+                "--output-topic", out, "--transactional-id", Clients.uniqueTopic("copier"),
+                "--consumer-group", Clients.uniqueTopic("copier-group"), "--transaction-size", "50",
+                "--enable-random-aborts", "--use-group-metadata"), "", Duration.ofSeconds(120));
+        copied.assertSucceeded();
+        try (KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+            List<String> values = Clients.readToEnd(consumer, List.of(new TopicPartition(out, 0))).stream()
+                    .map(ConsumerRecord::value).toList();
+            assertEquals(IntStream.range(0, count).mapToObj(Integer::toString).toList(), values,
+                    copied.describe("the copy is not the input exactly once"));
+        }
+    }
 }
