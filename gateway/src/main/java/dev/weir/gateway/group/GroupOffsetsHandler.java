@@ -84,7 +84,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
         return List.of(ApiSupport.of(ApiKeys.OFFSET_COMMIT, 2, 10),
                 ApiSupport.of(ApiKeys.OFFSET_FETCH, 1, 10),
                 ApiSupport.of(ApiKeys.OFFSET_DELETE, 0, 0),
-                ApiSupport.of(ApiKeys.TXN_OFFSET_COMMIT, 0, 5));
+                ApiSupport.of(ApiKeys.TXN_OFFSET_COMMIT, 0, 6));
     }
 
     @Override
@@ -161,11 +161,15 @@ public final class GroupOffsetsHandler implements ApiHandler {
         List<TxnOffsetCommitResponsePartition> accepted = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (TxnOffsetCommitRequestTopic t : data.topics()) {
-            TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name());
+            TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
             out.topics().add(rt);
-            Optional<TopicMeta> topic = catalog.byName(t.name());
+            // From v6 topics are named by id.
+            Optional<TopicMeta> topic = version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
             for (TxnOffsetCommitRequestPartition p : t.partitions()) {
                 Errors e = groupError;
+                if (e == Errors.NONE && topic.isEmpty() && version >= 6) {
+                    e = Errors.UNKNOWN_TOPIC_ID;
+                }
                 if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
                         || p.partitionIndex() >= topic.get().partitions())) {
                     e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
@@ -177,7 +181,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code());
                 rt.partitions().add(rp);
                 if (e == Errors.NONE) {
-                    staged.put(new TopicPartition(t.name(), p.partitionIndex()), new CommittedOffsets.Committed(
+                    staged.put(new TopicPartition(topic.get().name(), p.partitionIndex()), new CommittedOffsets.Committed(
                             topic.get().id(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
                     accepted.add(rp);
                 }
@@ -186,8 +190,9 @@ public final class GroupOffsetsHandler implements ApiHandler {
         if (staged.isEmpty()) {
             return CompletableFuture.completedFuture(new TxnOffsetCommitResponse(out));
         }
+        // v5+ is transactions V2: the commit adds the group to the transaction itself (no AddOffsetsToTxn).
         return transactions.stageOffsets(data.transactionalId(), data.producerId(), data.producerEpoch(), data.groupId(),
-                staged).handle((e, failure) -> {
+                staged, version >= 5).handle((e, failure) -> {
                     Errors result = failure != null ? KafkaErrors.of(failure)
                             : e == Errors.PRODUCER_FENCED && version < 2 ? Errors.INVALID_PRODUCER_EPOCH : e;
                     if (result == Errors.NONE && !consumerGroups.exists(data.groupId())) {

@@ -22,6 +22,7 @@ import org.apache.kafka.common.requests.RequestContext;
  */
 public final class ApiVersionsHandler implements ApiHandler {
     static final String GROUP_VERSION = "group.version";
+    static final String TRANSACTION_VERSION = "transaction.version";
     /** Weir's features never change while it runs. */
     private static final long FEATURES_EPOCH = 1;
 
@@ -59,6 +60,12 @@ public final class ApiVersionsHandler implements ApiHandler {
                 .setName(GROUP_VERSION).setMinVersion((short) 0).setMaxVersion((short) 1));
         data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                 .setName(GROUP_VERSION).setMinVersionLevel((short) 1).setMaxVersionLevel((short) 1));
+        // transaction.version 2 is KIP-890's transactions: partitions added by Produce v12+, the group
+        // by TxnOffsetCommit v5+, and a new epoch at every EndTxn (v5).
+        data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion((short) 2));
+        data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                .setName(TRANSACTION_VERSION).setMinVersionLevel((short) 2).setMaxVersionLevel((short) 2));
         data.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
         return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
     }

@@ -56,6 +56,8 @@ public final class ProduceHandler implements ApiHandler {
     private final long producerIdExpirationMs;
     private final TransactionCoordinator transactions;
     private final PartitionTransactions partitionTransactions;
+    /** Per partition, when the last transactional V2 batch was issued to the store. */
+    private final java.util.Map<String, CompletableFuture<Void>> transactionalIssueOrder = new java.util.HashMap<>();
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
                           long producerIdExpirationMs, TransactionCoordinator transactions,
@@ -134,15 +136,14 @@ public final class ProduceHandler implements ApiHandler {
                 (data, baseOffset) -> data.putLong(data.position(), baseOffset));
         Append append = Append.of(entry);
         boolean transactional = batch.isTransactional();
+        CompletableFuture<Errors> admitted = CompletableFuture.completedFuture(Errors.NONE);
         if (transactional) {
-            // Transactions V1: the producer must have added the partition to its open transaction.
-            Errors e = transactions.verifyProduce(batch.producerId(), batch.producerEpoch(),
-                    new TopicPartition(topic.name(), pd.index()));
-            if (e != Errors.NONE) {
-                fail(pr, e, "Transactional batch of producer " + batch.producerId() + " (epoch " + batch.producerEpoch()
-                        + ") for a partition not in its open transaction");
-                return CompletableFuture.completedFuture(null);
-            }
+            TopicPartition tp = new TopicPartition(topic.name(), pd.index());
+            // Transactions V1: the producer added the partition to its open transaction beforehand.
+            // V2 (Produce v12+): the produce adds it, durably, before the batch is appended.
+            admitted = version >= 12 ? transactions.addImplicitly(batch.producerId(), batch.producerEpoch(), tp)
+                    : CompletableFuture.completedFuture(transactions.verifyProduce(batch.producerId(),
+                            batch.producerEpoch(), tp));
         }
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
             append = append.withCondition(new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
@@ -150,6 +151,36 @@ public final class ProduceHandler implements ApiHandler {
                     producerIdExpirationMs));
         }
         String segment = topic.segment(pd.index());
+        Append checked = append;
+        if (!transactional || version < 12) {
+            Errors e = admitted.join();
+            if (e != Errors.NONE) {
+                return refused(pr, batch, e);
+            }
+            return appendChecked(segment, checked, transactional, batch, config, now, pr);
+        }
+        // The implicit add completes later than the append of a batch whose partition was already in
+        // the transaction; batches are issued to the store in the order they arrived all the same.
+        CompletableFuture<CompletableFuture<Void>> issued;
+        synchronized (transactionalIssueOrder) {
+            CompletableFuture<Void> previous = transactionalIssueOrder.getOrDefault(segment,
+                    CompletableFuture.completedFuture(null));
+            issued = previous.thenCombine(admitted, (x, e) -> e == Errors.NONE
+                    ? appendChecked(segment, checked, true, batch, config, now, pr) : refused(pr, batch, e));
+            transactionalIssueOrder.put(segment, issued.handle((x, failure) -> null));
+        }
+        return issued.thenCompose(f -> f);
+    }
+
+    private static CompletableFuture<Void> refused(PartitionProduceResponse pr, MutableRecordBatch batch, Errors e) {
+        fail(pr, e, "Transactional batch of producer " + batch.producerId() + " (epoch " + batch.producerEpoch()
+                + ") refused by its transaction: " + e.message());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private CompletableFuture<Void> appendChecked(String segment, Append append, boolean transactional,
+                                                  MutableRecordBatch batch, TopicConfigs.Effective config, long now,
+                                                  PartitionProduceResponse pr) {
         return store.append(segment, append).handle((result, failure) -> {
             if (failure == null && transactional) {
                 partitionTransactions.appended(segment, batch.producerId(), result.baseOffset());

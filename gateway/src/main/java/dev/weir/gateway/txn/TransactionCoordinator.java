@@ -77,6 +77,13 @@ public final class TransactionCoordinator {
     public record InitResult(Errors error, long producerId, short epoch) {
     }
 
+    /** EndTxn's answer; from transactions V2 on, with the producer id and epoch to use next. */
+    public record EndResult(Errors error, long producerId, short epoch) {
+        static EndResult of(Errors error) {
+            return new EndResult(error, -1, (short) -1);
+        }
+    }
+
     public record Description(String transactionalId, String state, int timeoutMs, long startMs, long producerId,
                               short epoch, List<TopicPartition> partitions) {
     }
@@ -259,6 +266,32 @@ public final class TransactionCoordinator {
                 : Errors.INVALID_TXN_STATE;
     }
 
+    /**
+     * Transactions V2 (KIP-890): a transactional produce (v12+) adds its partition to the producer's
+     * transaction itself, starting one if none is open. Completes once that is durable.
+     */
+    public CompletableFuture<Errors> addImplicitly(long producerId, short epoch, TopicPartition tp) {
+        synchronized (this) {
+            Txn txn = byProducerId.get(producerId);
+            if (txn == null) {
+                return done(Errors.INVALID_PRODUCER_ID_MAPPING);
+            }
+            if (epoch < txn.epoch) {
+                return done(Errors.INVALID_PRODUCER_EPOCH);
+            }
+            Errors e = check(txn, producerId, epoch);
+            if (e != Errors.NONE) {
+                return done(e);
+            }
+            if (txn.state == State.ONGOING && txn.partitions.contains(tp)) {
+                return done(Errors.NONE);
+            }
+            begin(txn);
+            txn.partitions.add(tp);
+            return save(txn).thenApply(v -> Errors.NONE);
+        }
+    }
+
     public CompletableFuture<Errors> addOffsets(String transactionalId, long producerId, short epoch, String groupId) {
         synchronized (this) {
             Txn txn = txns.get(transactionalId);
@@ -274,12 +307,18 @@ public final class TransactionCoordinator {
 
     /** TxnOffsetCommit: offsets that the group gets if, and when, the transaction commits. */
     public CompletableFuture<Errors> stageOffsets(String transactionalId, long producerId, short epoch, String groupId,
-                                                  Map<TopicPartition, CommittedOffsets.Committed> staged) {
+                                                  Map<TopicPartition, CommittedOffsets.Committed> staged,
+                                                  boolean addsGroup) {
         synchronized (this) {
             Txn txn = txns.get(transactionalId);
             Errors e = check(txn, producerId, epoch);
             if (e != Errors.NONE) {
                 return done(e);
+            }
+            if (addsGroup) {
+                // Transactions V2: TxnOffsetCommit adds the group itself.
+                begin(txn);
+                txn.offsets.computeIfAbsent(groupId, g -> new LinkedHashMap<>());
             }
             if (txn.state != State.ONGOING || !txn.offsets.containsKey(groupId)) {
                 // The group must have been added with AddOffsetsToTxn first.
@@ -303,41 +342,57 @@ public final class TransactionCoordinator {
 
     // ---------------------------------------------------------------- EndTxn
 
-    public CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short epoch, boolean commit) {
+    /**
+     * Ends the transaction. With transactions V2 ({@code v2}, EndTxn v5) every end bumps the epoch:
+     * the markers carry the new one, fencing the old, and the producer goes on with the epoch returned.
+     */
+    public CompletableFuture<EndResult> endTxn(String transactionalId, long producerId, short epoch, boolean commit,
+                                               boolean v2) {
         Txn txn;
         synchronized (this) {
             txn = txns.get(transactionalId);
             if (txn == null || txn.producerId != producerId) {
-                return done(Errors.INVALID_PRODUCER_ID_MAPPING);
+                return done(EndResult.of(Errors.INVALID_PRODUCER_ID_MAPPING));
+            }
+            State completed = commit ? State.COMPLETE_COMMIT : State.COMPLETE_ABORT;
+            if (v2 && epoch == txn.lastEpoch && txn.state == completed) {
+                // A retry of the EndTxn that bumped the epoch: answer it again.
+                return done(new EndResult(Errors.NONE, txn.producerId, txn.epoch));
             }
             if (txn.epoch != epoch) {
-                return done(Errors.PRODUCER_FENCED);
+                return done(EndResult.of(Errors.PRODUCER_FENCED));
             }
             switch (txn.state) {
                 case ONGOING -> {
                     txn.state = commit ? State.PREPARE_COMMIT : State.PREPARE_ABORT;
+                    if (v2) {
+                        bumpEpoch(txn);
+                    }
                 }
-                case COMPLETE_COMMIT -> {
-                    return done(commit ? Errors.NONE : Errors.INVALID_TXN_STATE);
-                }
-                case COMPLETE_ABORT -> {
-                    return done(commit ? Errors.INVALID_TXN_STATE : Errors.NONE);
-                }
-                case PREPARE_COMMIT, PREPARE_ABORT -> {
-                    return done(Errors.CONCURRENT_TRANSACTIONS);
+                case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT -> {
+                    if (!v2) {
+                        boolean retry = txn.state == completed;
+                        return done(EndResult.of(retry ? Errors.NONE : Errors.INVALID_TXN_STATE));
+                    }
+                    // V2 producers may end a transaction that never wrote anything: only the epoch moves on.
+                    bumpEpoch(txn);
+                    txn.state = completed;
+                    EndResult result = new EndResult(Errors.NONE, txn.producerId, txn.epoch);
+                    return save(txn).thenApply(v -> result);
                 }
                 default -> {
-                    return done(Errors.INVALID_TXN_STATE);
+                    return done(EndResult.of(Errors.CONCURRENT_TRANSACTIONS));
                 }
             }
             CompletableFuture<Void> prepared = save(txn);
+            EndResult ended = new EndResult(Errors.NONE, v2 ? txn.producerId : -1, v2 ? txn.epoch : -1);
             return prepared.thenCompose(v -> complete(txn)).handle((v, failure) -> {
                 if (failure != null) {
                     log.warn("Transactional id {}: ending the transaction failed; it will be retried", transactionalId,
                             failure);
-                    return Errors.COORDINATOR_NOT_AVAILABLE;
+                    return EndResult.of(Errors.COORDINATOR_NOT_AVAILABLE);
                 }
-                return Errors.NONE;
+                return ended;
             });
         }
     }

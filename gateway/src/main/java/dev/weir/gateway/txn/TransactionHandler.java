@@ -56,11 +56,10 @@ public final class TransactionHandler implements ApiHandler {
 
     @Override
     public List<ApiSupport> apis() {
-        // EndTxn v5 and Produce-time partition adds are transactions V2 (KIP-890), not served yet.
         return List.of(ApiSupport.of(ApiKeys.INIT_PRODUCER_ID, 0, 5),
                 ApiSupport.of(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5),
                 ApiSupport.of(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4),
-                ApiSupport.of(ApiKeys.END_TXN, 0, 4),
+                ApiSupport.of(ApiKeys.END_TXN, 0, 5),
                 ApiSupport.of(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0),
                 ApiSupport.of(ApiKeys.LIST_TRANSACTIONS, 0, 2));
     }
@@ -79,9 +78,11 @@ public final class TransactionHandler implements ApiHandler {
                             new AddOffsetsToTxnResponseData().setErrorCode(fenced(e, r.version() < 2).code())));
         }
         if (request instanceof EndTxnRequest r) {
+            // EndTxn v5 is transactions V2: the epoch moves on at every end and the response says to what.
             return coordinator.endTxn(r.data().transactionalId(), r.data().producerId(), r.data().producerEpoch(),
-                    r.data().committed()).thenApply(e -> new EndTxnResponse(
-                            new EndTxnResponseData().setErrorCode(fenced(e, r.version() < 2).code())));
+                    r.data().committed(), r.version() >= 5).thenApply(e -> new EndTxnResponse(
+                            new EndTxnResponseData().setErrorCode(fenced(e.error(), r.version() < 2).code())
+                                    .setProducerId(e.producerId()).setProducerEpoch(e.epoch())));
         }
         if (request instanceof DescribeTransactionsRequest r) {
             return CompletableFuture.completedFuture(describe(r));
