@@ -248,4 +248,92 @@ class TransactionTest {
                     copied.describe("the copy is not the input exactly once"));
         }
     }
+
+    /** kafka-transactions (TransactionsCommand): list, describe and describe-producers show an open transaction. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void kafkaTransactionsListsAndDescribesAnOpenTransactionAndItsProducer(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("txn-cli");
+        String id = Clients.uniqueTopic("txn-cli");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        try (KafkaProducer<String, String> producer = transactional(broker, id)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "v")));
+
+            ProcessResult listed = transactionsTool(broker, "list");
+            assertTrue(listed.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
+                            .anyMatch(cols -> cols.get(0).equals(id) && cols.contains("Ongoing")),
+                    listed.describe("list does not show the open transaction"));
+            ProcessResult described = transactionsTool(broker, "describe", "--transactional-id", id);
+            assertTrue(described.stdout().contains("Ongoing") && described.stdout().contains(topic + "-0"),
+                    described.describe("describe does not show the open transaction and its partition"));
+            ProcessResult producers = transactionsTool(broker, "describe-producers", "--topic", topic, "--partition", "0");
+            // Columns: ProducerId ProducerEpoch LatestCoordinatorEpoch LastSequence LastTimestamp CurrentTransactionStartOffset
+            assertTrue(producers.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
+                            .anyMatch(cols -> cols.size() == 6 && cols.get(3).equals("0") && cols.get(5).equals("0")),
+                    producers.describe("describe-producers does not show the producer, sequence 0, transaction from offset 0"));
+            producer.commitTransaction();
+        }
+    }
+
+    private static ProcessResult transactionsTool(Broker broker, String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrapServers()));
+        all.addAll(List.of(args));
+        ProcessResult result = ToolRunner.run("org.apache.kafka.tools.TransactionsCommand", all);
+        result.assertSucceeded();
+        return result;
+    }
+
+    /**
+     * A transaction left open past its transaction.timeout.ms is aborted by the coordinator, which
+     * fences its producer: read_committed consumers move on, the producer's commit fails.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced(Target target) {
+        try (Broker broker = target.start("txn-timeout", Map.of(
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "500"))) {
+            String topic = Clients.uniqueTopic("txn-timeout");
+            Clients.createTopics(broker, Clients.topic(topic, 1));
+            TopicPartition tp = new TopicPartition(topic, 0);
+            try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, Clients.uniqueTopic("txn-timeout"),
+                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
+                 KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "abandoned")));
+                assertEquals(0L, consumer.endOffsets(List.of(tp)).get(tp), "held at the open transaction");
+                Await.until(Duration.ofSeconds(60), "the coordinator aborts the timed-out transaction",
+                        () -> consumer.endOffsets(List.of(tp)).get(tp) == 2L);
+                assertThrows(KafkaException.class, producer::commitTransaction, "the timed-out producer is fenced");
+                assertEquals(List.of(), Clients.readToEnd(consumer, List.of(tp)).stream().map(ConsumerRecord::value).toList());
+            }
+        }
+    }
+
+    /** A transaction open across a gateway restart is still open after it, and commits. */
+    @Test
+    void anOpenTransactionSurvivesAGatewayRestartAndCommits() {
+        try (Broker broker = Target.WEIR.start("txn-restart", Map.of())) {
+            String topic = Clients.uniqueTopic("txn-restart");
+            Clients.createTopics(broker, Clients.topic(topic, 2));
+            try (KafkaProducer<String, String> producer = transactional(broker, Clients.uniqueTopic("txn-restart"))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "before-restart")));
+                broker.stop();
+                broker.restart();
+                Clients.get(producer.send(new ProducerRecord<>(topic, 1, "k", "after-restart")));
+                producer.commitTransaction();
+            }
+            try (KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+                List<String> values = Clients.readToEnd(consumer, List.of(new TopicPartition(topic, 0),
+                        new TopicPartition(topic, 1))).stream().map(ConsumerRecord::value).sorted().toList();
+                assertEquals(List.of("after-restart", "before-restart"), values);
+            }
+        }
+    }
 }

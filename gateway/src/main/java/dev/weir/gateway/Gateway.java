@@ -110,7 +110,7 @@ public final class Gateway implements AutoCloseable {
                 .register(new ConfigHandler(catalog, topicConfigs, config, nodeId))
                 .register(new DeleteRecordsHandler(catalog, store))
                 .register(new ClusterHandler(identity, catalog))
-                .register(new TransactionHandler(transactions, catalog))
+                .register(new TransactionHandler(transactions, catalog, partitionTransactions))
                 .register(new GroupMembershipHandler(groups, identity))
                 .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
                 .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions))

@@ -143,6 +143,26 @@ public final class PartitionTransactions {
                 });
     }
 
+    /** An active producer of a partition, with the start of its open transaction there (or -1). */
+    public record ActiveProducer(long producerId, int epoch, int lastSequence, long lastWriteMs, long txnStartOffset) {
+    }
+
+    /** The producers the partition keeps state for (DescribeProducers). */
+    public CompletableFuture<List<ActiveProducer>> producers(String segment) {
+        return store.getAttributeRange(segment, ProducerStateCheck.firstAttribute(), ProducerStateCheck.endAttribute())
+                .thenApply(attributes -> {
+                    State st = state(segment);
+                    List<ActiveProducer> out = new ArrayList<>();
+                    synchronized (st) {
+                        for (ProducerStateCheck.KnownProducer p : ProducerStateCheck.known(attributes)) {
+                            out.add(new ActiveProducer(p.producerId(), p.epoch(), p.lastSequence(), p.lastWriteMs(),
+                                    st.open.getOrDefault(p.producerId(), -1L)));
+                        }
+                    }
+                    return out;
+                });
+    }
+
     /** Forgets a deleted partition. */
     public void forget(String segment) {
         states.remove(segment);

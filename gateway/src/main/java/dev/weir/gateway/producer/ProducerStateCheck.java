@@ -52,6 +52,33 @@ public final class ProducerStateCheck implements AppendCondition {
         this.expirationMs = expirationMs;
     }
 
+    /** One producer a partition knows: its epoch, last sequence and last write (DescribeProducers). */
+    public record KnownProducer(long producerId, int epoch, int lastSequence, long lastWriteMs) {
+    }
+
+    /** The producers whose state a partition keeps, from the attributes in the producer namespace. */
+    static List<KnownProducer> known(java.util.SortedMap<Long, Long> attributes) {
+        List<KnownProducer> out = new ArrayList<>();
+        attributes.forEach((id, value) -> {
+            if ((id & 0xf) == STATE) {
+                long producerId = (id & ~NAMESPACE) >>> 4;
+                Long lastWrite = attributes.get(attribute(producerId, LAST_WRITE));
+                out.add(new KnownProducer(producerId, (short) (value >>> 32), (int) value.longValue(),
+                        lastWrite == null ? -1 : lastWrite));
+            }
+        });
+        return out;
+    }
+
+    /** Attribute ids of every producer's state: [first, last). */
+    static long firstAttribute() {
+        return NAMESPACE;
+    }
+
+    static long endAttribute() {
+        return Long.MAX_VALUE;
+    }
+
     /** The producer's epoch as the partition knows it, or -1. */
     static int knownEpoch(long state) {
         return state == Attributes.NULL_VALUE ? -1 : (short) (state >>> 32);

@@ -4,6 +4,7 @@ import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.PartitionTransactions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,6 +19,8 @@ import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -30,6 +33,8 @@ import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddOffsetsToTxnResponse;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
 import org.apache.kafka.common.requests.DescribeTransactionsResponse;
 import org.apache.kafka.common.requests.EndTxnRequest;
@@ -42,16 +47,18 @@ import org.apache.kafka.common.requests.RequestContext;
 
 /**
  * Producer ids and transactions: InitProducerId (idempotent and transactional), AddPartitionsToTxn,
- * AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions. (TxnOffsetCommit belongs to the
- * offsets family.)
+ * AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions, DescribeProducers. (TxnOffsetCommit
+ * belongs to the offsets family.)
  */
 public final class TransactionHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
     private final TopicCatalog catalog;
+    private final PartitionTransactions partitions;
 
-    public TransactionHandler(TransactionCoordinator coordinator, TopicCatalog catalog) {
+    public TransactionHandler(TransactionCoordinator coordinator, TopicCatalog catalog, PartitionTransactions partitions) {
         this.coordinator = coordinator;
         this.catalog = catalog;
+        this.partitions = partitions;
     }
 
     @Override
@@ -61,6 +68,7 @@ public final class TransactionHandler implements ApiHandler {
                 ApiSupport.of(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4),
                 ApiSupport.of(ApiKeys.END_TXN, 0, 5),
                 ApiSupport.of(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0),
+                ApiSupport.of(ApiKeys.DESCRIBE_PRODUCERS, 0, 0),
                 ApiSupport.of(ApiKeys.LIST_TRANSACTIONS, 0, 2));
     }
 
@@ -83,6 +91,9 @@ public final class TransactionHandler implements ApiHandler {
                     r.data().committed(), r.version() >= 5).thenApply(e -> new EndTxnResponse(
                             new EndTxnResponseData().setErrorCode(fenced(e.error(), r.version() < 2).code())
                                     .setProducerId(e.producerId()).setProducerEpoch(e.epoch())));
+        }
+        if (request instanceof DescribeProducersRequest r) {
+            return describeProducers(r);
         }
         if (request instanceof DescribeTransactionsRequest r) {
             return CompletableFuture.completedFuture(describe(r));
@@ -155,6 +166,40 @@ public final class TransactionHandler implements ApiHandler {
             }
             return new AddPartitionsToTxnResponse(out);
         });
+    }
+
+    private CompletableFuture<AbstractResponse> describeProducers(DescribeProducersRequest r) {
+        DescribeProducersResponseData out = new DescribeProducersResponseData();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (DescribeProducersRequestData.TopicRequest t : r.data().topics()) {
+            DescribeProducersResponseData.TopicResponse rt = new DescribeProducersResponseData.TopicResponse()
+                    .setName(t.name());
+            out.topics().add(rt);
+            Optional<TopicMeta> topic = catalog.byName(t.name());
+            for (int p : t.partitionIndexes()) {
+                DescribeProducersResponseData.PartitionResponse rp = new DescribeProducersResponseData.PartitionResponse()
+                        .setPartitionIndex(p);
+                rt.partitions().add(rp);
+                if (topic.isEmpty() || p < 0 || p >= topic.get().partitions()) {
+                    rp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                all.add(partitions.producers(topic.get().segment(p)).handle((producers, failure) -> {
+                    if (failure != null) {
+                        rp.setErrorCode(dev.weir.gateway.api.KafkaErrors.of(failure).code());
+                        return null;
+                    }
+                    for (PartitionTransactions.ActiveProducer a : producers) {
+                        rp.activeProducers().add(new DescribeProducersResponseData.ProducerState()
+                                .setProducerId(a.producerId()).setProducerEpoch(a.epoch())
+                                .setLastSequence(a.lastSequence()).setLastTimestamp(a.lastWriteMs())
+                                .setCoordinatorEpoch(-1).setCurrentTxnStartOffset(a.txnStartOffset()));
+                    }
+                    return null;
+                }));
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new DescribeProducersResponse(out));
     }
 
     private AbstractResponse describe(DescribeTransactionsRequest r) {
