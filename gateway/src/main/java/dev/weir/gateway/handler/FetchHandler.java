@@ -110,7 +110,7 @@ public final class FetchHandler implements ApiHandler {
         long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, req.maxWait())).toNanos();
         int responseSessionId = session == null ? FetchMetadata.INVALID_SESSION_ID : session.id;
         boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
-        return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline)
+        return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline, readCommitted)
                 .thenApply(results -> respond(results, maxBytes, session, incremental, responseSessionId, readCommitted));
     }
 
@@ -132,7 +132,8 @@ public final class FetchHandler implements ApiHandler {
     private record Result(Wanted wanted, ReadResult read, Errors error) {
     }
 
-    private CompletableFuture<List<Result>> attempt(List<Wanted> wanted, int maxBytes, int minBytes, long deadline) {
+    private CompletableFuture<List<Result>> attempt(List<Wanted> wanted, int maxBytes, int minBytes, long deadline,
+                                                    boolean readCommitted) {
         List<CompletableFuture<Result>> reads = new ArrayList<>(wanted.size());
         for (Wanted w : wanted) {
             if (w.error() != Errors.NONE) {
@@ -157,22 +158,37 @@ public final class FetchHandler implements ApiHandler {
             List<Result> results = reads.stream().map(CompletableFuture::join).toList();
             long bytes = 0;
             boolean anyError = false;
+            List<CompletableFuture<?>> waits = new ArrayList<>(results.size());
+            long remainingNanos = deadline - System.nanoTime();
+            Duration wait = Duration.ofNanos(Math.max(0, remainingNanos));
             for (Result r : results) {
                 anyError |= r.error() != Errors.NONE;
-                if (r.read() != null) {
+                if (r.read() == null) {
+                    continue;
+                }
+                String segment = r.wanted().topic().segment(r.wanted().key().partition());
+                long waitFrom = r.wanted().fetchOffset();
+                if (readCommitted) {
+                    // Only what lies below the last stable offset can be returned; data beyond it waits
+                    // for the marker that ends its transaction, which arrives as new data at the end.
+                    long hw = r.read().info().nextOffset();
+                    long lso = transactions.lastStableOffset(segment, hw);
+                    for (StoredEntry e : r.read().entries()) {
+                        if (e.lastOffset() < lso) {
+                            bytes += e.data().remaining();
+                        }
+                    }
+                    waitFrom = Math.max(waitFrom, lso < hw ? hw : waitFrom);
+                } else {
                     bytes += r.read().sizeBytes();
                 }
+                waits.add(store.awaitData(segment, waitFrom, wait));
             }
-            long remainingNanos = deadline - System.nanoTime();
-            if (bytes >= minBytes || anyError || remainingNanos <= 0 || wanted.isEmpty()) {
+            if (bytes >= minBytes || anyError || remainingNanos <= 0 || wanted.isEmpty() || waits.isEmpty()) {
                 return CompletableFuture.completedFuture(results);
             }
-            Duration wait = Duration.ofNanos(remainingNanos);
-            CompletableFuture<?>[] waits = wanted.stream()
-                    .map(w -> store.awaitData(w.topic().segment(w.key().partition()), w.fetchOffset(), wait))
-                    .toArray(CompletableFuture[]::new);
-            return CompletableFuture.anyOf(waits).handle((x, e) -> null)
-                    .thenCompose(x -> attempt(wanted, maxBytes, minBytes, deadline));
+            return CompletableFuture.anyOf(waits.toArray(CompletableFuture[]::new)).handle((x, e) -> null)
+                    .thenCompose(x -> attempt(wanted, maxBytes, minBytes, deadline, readCommitted));
         });
     }
 
