@@ -169,31 +169,8 @@ class ConsumerGroupTest {
     void whenOneMemberLeavesAndAnotherJoinsNoRecordIsLostOrProcessedTwice(Target target, String assignor) throws Exception {
         Broker broker = brokers.on(target);
         String topic = Clients.uniqueTopic("group-churn");
-        String group = Clients.uniqueTopic("group-churn-" + assignor);
-        Clients.createTopics(broker, Clients.topic(topic, 6));
-        Collection<ConsumerRecord<String, String>> consumed = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        List<GroupMember> members = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                members.add(new GroupMember(broker, group, topic, assignor, consumed));
-            }
-            awaitBalanced(members);
-            produceSpread6(broker, topic, 0, 300);
-            Await.until(Clients.TIMEOUT, "the first 300 records consumed", () -> consumed.size() >= 300);
-
-            members.remove(0).close();
-            members.add(new GroupMember(broker, group, topic, assignor, consumed));
-            awaitBalanced(members);
-            produceSpread6(broker, topic, 300, 300);
-            Await.until(Clients.TIMEOUT, "all 600 records consumed", () -> {
-                members.forEach(ConsumerGroupTest::requireNoFailure);
-                return consumed.stream().map(r -> r.partition() + "@" + r.offset()).distinct().count() >= 600;
-            });
-        } finally {
-            for (GroupMember m : members) {
-                m.close();
-            }
-        }
+        Collection<ConsumerRecord<String, String>> consumed = churn(broker, topic, Clients.uniqueTopic("group-churn-" + assignor),
+                assignor);
         Map<String, Long> counts = consumed.stream().collect(Collectors.groupingBy(
                 r -> r.partition() + "@" + r.offset(), Collectors.counting()));
         assertEquals(600, counts.size(), "every record consumed");
@@ -218,30 +195,7 @@ class ConsumerGroupTest {
     private static List<String> deliveryPerPartition(Broker broker, String assignor) throws Exception {
         String topic = Clients.uniqueTopic("group-compare");
         String group = Clients.uniqueTopic("group-compare-" + assignor);
-        Clients.createTopics(broker, Clients.topic(topic, 6));
-        Collection<ConsumerRecord<String, String>> consumed = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        List<GroupMember> members = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                members.add(new GroupMember(broker, group, topic, assignor, consumed));
-            }
-            awaitBalanced(members);
-            produceSpread6(broker, topic, 0, 300);
-            Await.until(Clients.TIMEOUT, "the first 300 records consumed", () -> consumed.size() >= 300);
-            members.remove(0).close();
-            members.add(new GroupMember(broker, group, topic, assignor, consumed));
-            awaitBalanced(members);
-            produceSpread6(broker, topic, 300, 300);
-            Await.until(Clients.TIMEOUT, "all 600 records consumed", () -> {
-                members.forEach(ConsumerGroupTest::requireNoFailure);
-                return consumed.size() >= 600;
-            });
-        } finally {
-            for (GroupMember m : members) {
-                m.close();
-            }
-        }
-        members.forEach(ConsumerGroupTest::requireNoFailure);
+        Collection<ConsumerRecord<String, String>> consumed = churn(broker, topic, group, assignor);
         List<String> seen = new ArrayList<>();
         Map<Integer, List<String>> byPartition = new java.util.TreeMap<>();
         consumed.forEach(r -> byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r.value()));
@@ -256,6 +210,41 @@ class ConsumerGroupTest {
             seen.add("state " + Clients.get(admin.describeConsumerGroups(List.of(group)).all()).get(group).groupState());
         }
         return seen;
+    }
+
+    /**
+     * Three members share a 6-partition topic and consume 300 records, committing after each batch;
+     * then one leaves, another joins, and 300 more are consumed. Returns every record consumed, in
+     * the order members saw them.
+     */
+    private static Collection<ConsumerRecord<String, String>> churn(Broker broker, String topic, String group,
+                                                                    String assignor) throws Exception {
+        Clients.createTopics(broker, Clients.topic(topic, 6));
+        Collection<ConsumerRecord<String, String>> consumed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<GroupMember> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                members.add(new GroupMember(broker, group, topic, assignor, consumed));
+            }
+            awaitBalanced(members);
+            produceSpread6(broker, topic, 0, 300);
+            Await.until(Clients.TIMEOUT, "the first 300 records consumed", () -> consumed.size() >= 300);
+
+            members.remove(0).close();
+            members.add(new GroupMember(broker, group, topic, assignor, consumed));
+            awaitBalanced(members);
+            produceSpread6(broker, topic, 300, 300);
+            Await.until(Clients.TIMEOUT, "all 600 records consumed", () -> {
+                members.forEach(ConsumerGroupTest::requireNoFailure);
+                return consumed.stream().map(r -> r.partition() + "@" + r.offset()).distinct().count() >= 600;
+            });
+        } finally {
+            for (GroupMember m : members) {
+                m.close();
+            }
+        }
+        members.forEach(ConsumerGroupTest::requireNoFailure);
+        return consumed;
     }
 
     private static void awaitBalanced(List<GroupMember> members) {

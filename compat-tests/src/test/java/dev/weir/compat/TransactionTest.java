@@ -336,4 +336,47 @@ class TransactionTest {
             }
         }
     }
+
+    /**
+     * AddPartitionsToTxn v5 as brokers send it: several transactions in one request, verify-only:
+     * the answers per partition must be Kafka's.
+     */
+    @Test
+    void batchedVerifyOnlyAddPartitionsToTxnAnswersAsKafkaDoes() {
+        Broker kafka = brokers.on(Target.KAFKA);
+        Broker candidate = brokers.on(Target.isSelected(Target.WEIR) ? Target.WEIR : Target.KAFKA);
+        assertEquals(verifyOnly(kafka), verifyOnly(candidate), candidate.target() + " verified differently from Kafka");
+    }
+
+    private static String verifyOnly(Broker broker) {
+        String topic = Clients.uniqueTopic("txn-verify");
+        String id = Clients.uniqueTopic("txn-verify");
+        Clients.createTopics(broker, Clients.topic(topic, 2));
+        try (KafkaProducer<String, String> producer = transactional(broker, id);
+             Admin admin = Clients.admin(broker);
+             RawKafkaConnection raw = RawKafkaConnection.open(broker)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "v")));
+            TransactionDescription d = Clients.get(admin.describeTransactions(List.of(id)).description(id));
+            var topics = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+            topics.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic()
+                    .setName(topic).setPartitions(List.of(0, 1)));
+            var transactions = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData
+                    .AddPartitionsToTxnTransactionCollection();
+            transactions.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
+                    .setTransactionalId(id).setProducerId(d.producerId()).setProducerEpoch((short) d.producerEpoch())
+                    .setVerifyOnly(true).setTopics(topics.duplicate()));
+            transactions.add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
+                    .setTransactionalId(id + "-unknown").setProducerId(d.producerId() + 1000).setProducerEpoch((short) 0)
+                    .setVerifyOnly(true).setTopics(topics.duplicate()));
+            org.apache.kafka.common.requests.AddPartitionsToTxnResponse response = raw.exchange(
+                    org.apache.kafka.common.requests.AddPartitionsToTxnRequest.Builder.forBroker(transactions).build((short) 5));
+            producer.abortTransaction();
+            java.util.TreeMap<String, String> seen = new java.util.TreeMap<>();
+            response.errors().forEach((txn, errors) -> errors.forEach((tp, e) ->
+                    seen.put((txn.equals(id) ? "open" : "unknown") + " " + tp.partition(), e.name())));
+            return seen.toString();
+        }
+    }
 }

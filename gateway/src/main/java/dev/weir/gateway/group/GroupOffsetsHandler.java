@@ -117,17 +117,8 @@ public final class GroupOffsetsHandler implements ApiHandler {
             for (OffsetCommitRequestPartition p : t.partitions()) {
                 OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
                 rt.partitions().add(rp);
-                Errors e = groupError;
-                if (e == Errors.NONE && topic.isEmpty() && version >= 10) {
-                    e = Errors.UNKNOWN_TOPIC_ID;
-                }
-                if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
-                        || p.partitionIndex() >= topic.get().partitions())) {
-                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                }
-                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
-                    e = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
+                Errors e = groupError != Errors.NONE ? groupError
+                        : partitionError(topic, p.partitionIndex(), p.committedMetadata(), version >= 10);
                 rp.setErrorCode(e.code());
                 if (e == Errors.NONE) {
                     accepted.put(new TopicPartition(topic.get().name(), p.partitionIndex()), new CommittedOffsets.Committed(
@@ -142,6 +133,20 @@ public final class GroupOffsetsHandler implements ApiHandler {
             }
             return new OffsetCommitResponse(out);
         });
+    }
+
+    /** Why one partition's offset cannot be committed (NONE if it can): its topic, partition and metadata. */
+    private static Errors partitionError(Optional<TopicMeta> topic, int partition, String metadata, boolean byId) {
+        if (topic.isEmpty()) {
+            return byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (partition < 0 || partition >= topic.get().partitions()) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (metadata != null && metadata.length() > MAX_METADATA_BYTES) {
+            return Errors.OFFSET_METADATA_TOO_LARGE;
+        }
+        return Errors.NONE;
     }
 
     /**
@@ -166,17 +171,8 @@ public final class GroupOffsetsHandler implements ApiHandler {
             // From v6 topics are named by id.
             Optional<TopicMeta> topic = version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
             for (TxnOffsetCommitRequestPartition p : t.partitions()) {
-                Errors e = groupError;
-                if (e == Errors.NONE && topic.isEmpty() && version >= 6) {
-                    e = Errors.UNKNOWN_TOPIC_ID;
-                }
-                if (e == Errors.NONE && (topic.isEmpty() || p.partitionIndex() < 0
-                        || p.partitionIndex() >= topic.get().partitions())) {
-                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                }
-                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > MAX_METADATA_BYTES) {
-                    e = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
+                Errors e = groupError != Errors.NONE ? groupError
+                        : partitionError(topic, p.partitionIndex(), p.committedMetadata(), version >= 6);
                 TxnOffsetCommitResponsePartition rp = new TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code());
                 rt.partitions().add(rp);

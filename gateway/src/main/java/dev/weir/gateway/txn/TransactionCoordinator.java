@@ -250,7 +250,8 @@ public final class TransactionCoordinator {
         if (e != Errors.NONE) {
             return e;
         }
-        return txn.state == State.ONGOING && txn.partitions.contains(tp) ? Errors.NONE : Errors.INVALID_TXN_STATE;
+        // As Kafka: a partition outside the open transaction means the transaction must abort.
+        return txn.state == State.ONGOING && txn.partitions.contains(tp) ? Errors.NONE : Errors.TRANSACTION_ABORTABLE;
     }
 
     /** The check of a transactional produce: the producer's current epoch, with the partition in its open transaction. */
