@@ -11,6 +11,7 @@ import dev.weir.gateway.producer.ProducerStateCheck;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
+import dev.weir.storage.BadOffsetException;
 import dev.weir.storage.Entry;
 import dev.weir.storage.SegmentStore;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -118,9 +120,11 @@ public final class ProduceHandler implements ApiHandler {
         TopicConfigs.Effective config = topicConfigs.effective(topic);
         MutableRecordBatch batch;
         long now = System.currentTimeMillis();
+        OptionalLong expectedOffset;
         try {
             ProduceRequest.validateRecords(version, records);
             batch = validate(records, config, now);
+            expectedOffset = WeirHeaders.expectedOffset(batch);
         } catch (ApiException e) {
             fail(pr, Errors.forException(e), e.getMessage());
             return CompletableFuture.completedFuture(null);
@@ -135,6 +139,10 @@ public final class ProduceHandler implements ApiHandler {
         Entry entry = new Entry(bytes, records1, maxTimestamp,
                 (data, baseOffset) -> data.putLong(data.position(), baseOffset));
         Append append = Append.of(entry);
+        if (expectedOffset.isPresent()) {
+            // The State Synchronizer's conditional append: checked by the sequencer, a true compare-and-set.
+            append = append.expectingOffset(expectedOffset.getAsLong());
+        }
         boolean transactional = batch.isTransactional();
         CompletableFuture<Errors> admitted = CompletableFuture.completedFuture(Errors.NONE);
         if (transactional) {
@@ -185,7 +193,10 @@ public final class ProduceHandler implements ApiHandler {
             if (failure == null && transactional) {
                 partitionTransactions.appended(segment, batch.producerId(), result.baseOffset());
             }
-            if (failure != null) {
+            if (KafkaErrors.unwrap(failure) instanceof BadOffsetException b) {
+                fail(pr, Errors.INVALID_RECORD, WeirHeaders.EXPECT_OFFSET + " " + b.expectedOffset()
+                        + " does not match the partition's end offset " + b.actualOffset());
+            } else if (failure != null) {
                 fail(pr, KafkaErrors.of(failure), KafkaErrors.message(failure));
             } else {
                 // A duplicate is answered with its original offset (and no append time of its own).
