@@ -28,8 +28,6 @@ public final class ProducerStateCheck implements AppendCondition {
     private static final int STATE = 0;
     private static final int RETAINED_BATCHES = 5;
     private static final int LAST_WRITE = 1 + 2 * RETAINED_BATCHES;
-    /** Slots 1..this hold the retained batches. */
-    static final int RETAINED_SLOTS = 2 * RETAINED_BATCHES;
 
     private final long producerId;
     private final short epoch;
@@ -63,7 +61,7 @@ public final class ProducerStateCheck implements AppendCondition {
             if ((id & 0xf) == STATE) {
                 long producerId = (id & ~NAMESPACE) >>> 4;
                 Long lastWrite = attributes.get(attribute(producerId, LAST_WRITE));
-                out.add(new KnownProducer(producerId, (short) (value >>> 32), (int) value.longValue(),
+                out.add(new KnownProducer(producerId, knownEpoch(value), (int) value.longValue(),
                         lastWrite == null ? -1 : lastWrite));
             }
         });
@@ -81,7 +79,7 @@ public final class ProducerStateCheck implements AppendCondition {
 
     /** The producer's epoch as the partition knows it, or -1. */
     static int knownEpoch(long state) {
-        return state == Attributes.NULL_VALUE ? -1 : (short) (state >>> 32);
+        return state == Attributes.NULL_VALUE ? -1 : (short) ((state >>> 32) & 0xffff);
     }
 
     static long attribute(long producerId, int slot) {
@@ -97,8 +95,26 @@ public final class ProducerStateCheck implements AppendCondition {
         return ids;
     }
 
-    static long state(short epoch, int sequence) {
-        return ((long) (epoch & 0xffff) << 32) | (sequence & 0xffffffffL);
+    /**
+     * The state attribute: last sequence (bits 0-31), epoch (32-47), and the ring of retained
+     * batches: the slot of the newest (48-51) and how many are retained (52-55).
+     */
+    static long state(short epoch, int sequence, int ringHead, int ringCount) {
+        return ((long) ringCount << 52) | ((long) ringHead << 48) | ((long) (epoch & 0xffff) << 32)
+                | (sequence & 0xffffffffL);
+    }
+
+    /** A state of a new epoch: no batch retained yet, so the next batch must start the sequence anew. */
+    static long newEpoch(short epoch) {
+        return state(epoch, -1, 0, 0);
+    }
+
+    private static int ringHead(long state) {
+        return (int) ((state >>> 48) & 0xf);
+    }
+
+    private static int ringCount(long state) {
+        return (int) ((state >>> 52) & 0xf);
     }
 
     static long sequences(int first, int last) {
@@ -116,9 +132,10 @@ public final class ProducerStateCheck implements AppendCondition {
     public Decision decide(long[] current, long nextOffset) {
         long state = current[STATE];
         boolean idle = current[LAST_WRITE] != Attributes.NULL_VALUE && now - current[LAST_WRITE] > expirationMs;
-        List<long[]> retained = new ArrayList<>();
+        int head = 0;
+        int count = 0;
         if (state != Attributes.NULL_VALUE && !idle) {
-            short knownEpoch = (short) (state >>> 32);
+            short knownEpoch = (short) knownEpoch(state);
             int knownSequence = (int) state;
             if (epoch < knownEpoch) {
                 throw reject(Errors.INVALID_PRODUCER_EPOCH, "Epoch of producer " + producerId + " at offset "
@@ -126,15 +143,13 @@ public final class ProducerStateCheck implements AppendCondition {
                         + knownEpoch);
             }
             if (epoch == knownEpoch) {
-                for (int i = 0; i < RETAINED_BATCHES; i++) {
-                    long seqs = current[1 + 2 * i];
-                    if (seqs == Attributes.NULL_VALUE) {
-                        break;
+                head = ringHead(state);
+                count = ringCount(state);
+                for (int i = 0; i < count; i++) {
+                    int slot = (head - i + RETAINED_BATCHES) % RETAINED_BATCHES;
+                    if (current[1 + 2 * slot] == sequences(firstSequence, lastSequence)) {
+                        return new Skip(new AppendResult(current[2 + 2 * slot], nextOffset, -1, -1));
                     }
-                    if (seqs == sequences(firstSequence, lastSequence)) {
-                        return new Skip(new AppendResult(current[2 + 2 * i], nextOffset, -1, -1));
-                    }
-                    retained.add(new long[] {seqs, current[2 + 2 * i]});
                 }
                 int expected = knownSequence == Integer.MAX_VALUE ? 0 : knownSequence + 1;
                 if (firstSequence != expected) {
@@ -149,16 +164,13 @@ public final class ProducerStateCheck implements AppendCondition {
                         + " (current end sequence number)");
             }
         }
-        List<AttributeUpdate> updates = new ArrayList<>();
-        updates.add(AttributeUpdate.replace(attribute(producerId, STATE), state(epoch, lastSequence)));
-        retained.add(0, new long[] {sequences(firstSequence, lastSequence), nextOffset});
-        for (int i = 0; i < RETAINED_BATCHES; i++) {
-            boolean present = i < retained.size();
-            updates.add(AttributeUpdate.replace(attribute(producerId, 1 + 2 * i),
-                    present ? retained.get(i)[0] : Attributes.NULL_VALUE));
-            updates.add(AttributeUpdate.replace(attribute(producerId, 2 + 2 * i),
-                    present ? retained.get(i)[1] : Attributes.NULL_VALUE));
-        }
+        // The retained batches are a ring of five slots; only the new batch's slot is written.
+        int newHead = count == 0 ? 0 : (head + 1) % RETAINED_BATCHES;
+        int newCount = Math.min(count + 1, RETAINED_BATCHES);
+        List<AttributeUpdate> updates = new ArrayList<>(5);
+        updates.add(AttributeUpdate.replace(attribute(producerId, STATE), state(epoch, lastSequence, newHead, newCount)));
+        updates.add(AttributeUpdate.replace(attribute(producerId, 1 + 2 * newHead), sequences(firstSequence, lastSequence)));
+        updates.add(AttributeUpdate.replace(attribute(producerId, 2 + 2 * newHead), nextOffset));
         updates.add(AttributeUpdate.replace(attribute(producerId, LAST_WRITE), now));
         if (transactional && current[LAST_WRITE + 1] == Attributes.NULL_VALUE) {
             // The producer's first batch in this partition's open transaction: it holds the last stable offset back.

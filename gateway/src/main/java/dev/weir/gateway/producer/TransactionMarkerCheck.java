@@ -52,10 +52,7 @@ final class TransactionMarkerCheck implements AppendCondition {
         if (epoch > known) {
             // A new epoch starts its sequences at 0, and the old epoch's batches are no one's duplicates.
             updates.add(AttributeUpdate.replace(ProducerStateCheck.attribute(producerId, 0),
-                    ProducerStateCheck.state(epoch, -1)));
-            for (int slot = 1; slot <= ProducerStateCheck.RETAINED_SLOTS; slot++) {
-                updates.add(AttributeUpdate.replace(ProducerStateCheck.attribute(producerId, slot), Attributes.NULL_VALUE));
-            }
+                    ProducerStateCheck.newEpoch(epoch)));
         }
         return new Proceed(updates);
     }
