@@ -20,8 +20,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (the last record and the end offset), then appends the new value with header
  * {@code weir.expect-offset} set to that end offset; if another writer got there first the append
  * is rejected and it reads and tries again. Prints {@code done <increments> <rejected>}.
+ * With mode {@code key} (a compacted topic) it uses the keyed map instead: header
+ * {@code weir.expect-key-offset} set to the offset of the key's latest record ({@code -1}: none).
  *
- * <p>Arguments: bootstrap-servers topic increments.
+ * <p>Arguments: bootstrap-servers topic increments [offset|key].
  */
 public final class CounterIncrementer {
     private CounterIncrementer() {
@@ -30,6 +32,7 @@ public final class CounterIncrementer {
     public static void main(String[] args) throws Exception {
         String topic = args[1];
         int increments = Integer.parseInt(args[2]);
+        boolean keyed = args.length > 3 && args[3].equals("key");
         TopicPartition tp = new TopicPartition(topic, 0);
         Properties p = new Properties();
         p.put("bootstrap.servers", args[0]);
@@ -51,7 +54,10 @@ public final class CounterIncrementer {
                 long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(60)).get(tp);
                 long value = end == 0 ? 0 : Long.parseLong(last(consumer, tp, end).value());
                 ProducerRecord<String, String> next = new ProducerRecord<>(topic, 0, "counter", Long.toString(value + 1));
-                next.headers().add("weir.expect-offset", Long.toString(end).getBytes(StandardCharsets.US_ASCII));
+                // One key only, so the key's latest record is the partition's last one.
+                String expect = keyed ? Long.toString(end == 0 ? -1 : end - 1) : Long.toString(end);
+                next.headers().add(keyed ? "weir.expect-key-offset" : "weir.expect-offset",
+                        expect.getBytes(StandardCharsets.US_ASCII));
                 try {
                     producer.send(next).get();
                     done++;

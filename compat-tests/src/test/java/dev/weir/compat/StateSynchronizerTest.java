@@ -91,12 +91,53 @@ class StateSynchronizerTest {
         String topic = Clients.uniqueTopic("sync-counter");
         Clients.createTopics(broker, Clients.topic(topic, 1));
         long started = System.nanoTime();
-        int rejected = runIncrementers(broker, topic, 8, 500, null);
+        int rejected = runIncrementers(broker, topic, 8, 500, "offset", null);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
         // The contention figures, for the record (target/surefire-reports/*-output.txt).
         System.out.println("State Synchronizer contention: 8 processes x 500 increments in " + seconds + " s, "
                 + rejected + " conditional appends rejected");
         assertCounterLog(broker, topic, 4000);
+    }
+
+    /** The same through the keyed map: a compacted topic, per-key compare-and-set. */
+    @Test
+    void eightProcessesIncrementAKeyedCounterExactly4000Times() throws Exception {
+        Broker broker = brokers.on(Target.WEIR);
+        String topic = Clients.uniqueTopic("sync-keyed");
+        Clients.createTopics(broker, Clients.topic(topic, 1, Map.of("cleanup.policy", "compact")));
+        long started = System.nanoTime();
+        int rejected = runIncrementers(broker, topic, 8, 500, "key", null);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        System.out.println("Keyed map contention: 8 processes x 500 increments in " + seconds + " s, "
+                + rejected + " conditional appends rejected");
+        assertCounterLog(broker, topic, 4000);
+    }
+
+    /** Per-key compare-and-set: each key moves on its own; -1 means absent, and a tombstone makes it so. */
+    @Test
+    void theKeyedMapComparesEachKeysLatestOffset() throws Exception {
+        Broker broker = brokers.on(Target.WEIR);
+        String topic = Clients.uniqueTopic("sync-map");
+        Clients.createTopics(broker, Clients.topic(topic, 1, Map.of("cleanup.policy", "compact")));
+        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+            assertEquals(0, put(producer, topic, "a", "a1", "-1"));
+            assertEquals(1, put(producer, topic, "b", "b1", "-1"));
+            ExecutionException taken = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> put(producer, topic, "a", "a-again", "-1"));
+            assertInstanceOf(InvalidRecordException.class, taken.getCause());
+            assertTrue(taken.getCause().getMessage().contains("latest offset 0"), taken.getCause().getMessage());
+            assertEquals(2, put(producer, topic, "a", "a2", "0"));
+            assertEquals(3, put(producer, topic, "b", "b2", "1"));
+            assertEquals(4, put(producer, topic, "a", null, "2"), "a tombstone, conditional too");
+            assertEquals(5, put(producer, topic, "a", "a3", "-1"), "after the tombstone the key is absent");
+        }
+    }
+
+    private static long put(KafkaProducer<String, String> producer, String topic, String key, String value,
+                            String expectKeyOffset) throws Exception {
+        ProducerRecord<String, String> r = new ProducerRecord<>(topic, 0, key, value);
+        r.headers().add("weir.expect-key-offset", expectKeyOffset.getBytes(StandardCharsets.US_ASCII));
+        return producer.send(r).get().offset();
     }
 
     /** A restart in the middle of the increments neither loses nor doubles one. */
@@ -105,7 +146,7 @@ class StateSynchronizerTest {
         try (Broker broker = Target.WEIR.start("sync-kill9", Map.of())) {
             String topic = Clients.uniqueTopic("sync-kill9");
             Clients.createTopics(broker, Clients.topic(topic, 1));
-            runIncrementers(broker, topic, 2, 300, () -> {
+            runIncrementers(broker, topic, 2, 300, "offset", () -> {
                 broker.kill9();
                 broker.restart();
             });
@@ -114,8 +155,8 @@ class StateSynchronizerTest {
     }
 
     /** Runs the processes to completion (running {@code midway} once a third of the increments landed); total rejections. */
-    private static int runIncrementers(Broker broker, String topic, int processes, int each, Runnable midway)
-            throws Exception {
+    private static int runIncrementers(Broker broker, String topic, int processes, int each, String mode,
+                                       Runnable midway) throws Exception {
         List<Process> running = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         try {
@@ -124,7 +165,7 @@ class StateSynchronizerTest {
                 logs.add(out);
                 running.add(ChildProcesses.start(ChildProcesses.javaCommand(List.of("-Xmx128m", "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1"), ChildProcesses.testClasspath(), CounterIncrementer.class.getName(),
-                        List.of(broker.bootstrapServers(), topic, Integer.toString(each))), out));
+                        List.of(broker.bootstrapServers(), topic, Integer.toString(each), mode)), out));
             }
             if (midway != null) {
                 try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {

@@ -6,11 +6,14 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.producer.AllConditions;
+import dev.weir.gateway.producer.KeyOffsetCheck;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.producer.ProducerStateCheck;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
+import dev.weir.storage.AppendCondition;
 import dev.weir.storage.BadOffsetException;
 import dev.weir.storage.Entry;
 import dev.weir.storage.SegmentStore;
@@ -121,10 +124,14 @@ public final class ProduceHandler implements ApiHandler {
         MutableRecordBatch batch;
         long now = System.currentTimeMillis();
         OptionalLong expectedOffset;
+        KeyOffsetCheck keyedMap = null;
         try {
             ProduceRequest.validateRecords(version, records);
             batch = validate(records, config, now);
             expectedOffset = WeirHeaders.expectedOffset(batch);
+            if (config.compacted()) {
+                keyedMap = new KeyOffsetCheck(topic.name() + "-" + pd.index(), WeirHeaders.keyedRecords(batch));
+            }
         } catch (ApiException e) {
             fail(pr, Errors.forException(e), e.getMessage());
             return CompletableFuture.completedFuture(null);
@@ -153,10 +160,16 @@ public final class ProduceHandler implements ApiHandler {
                     : CompletableFuture.completedFuture(transactions.verifyProduce(batch.producerId(),
                             batch.producerEpoch(), tp));
         }
+        ProducerStateCheck producerState = null;
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
-            append = append.withCondition(new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
+            producerState = new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
                     batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), transactional, now,
-                    producerIdExpirationMs));
+                    producerIdExpirationMs);
+        }
+        // A retried duplicate is recognised before the keyed map would take it for a conflict.
+        AppendCondition conditions = AllConditions.of(producerState, keyedMap);
+        if (conditions != null) {
+            append = append.withCondition(conditions);
         }
         String segment = topic.segment(pd.index());
         Append checked = append;

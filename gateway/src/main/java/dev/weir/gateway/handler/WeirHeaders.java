@@ -1,6 +1,9 @@
 package dev.weir.gateway.handler;
 
 import java.nio.charset.StandardCharsets;
+import dev.weir.gateway.producer.KeyOffsetCheck;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.header.Header;
@@ -17,6 +20,8 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
 final class WeirHeaders {
     /** On the first record of a batch: append the batch only at this next offset (a compare-and-set). */
     static final String EXPECT_OFFSET = "weir.expect-offset";
+    /** On a record of a compacted topic: append only if its key's latest record is at this offset (-1: none). */
+    static final String EXPECT_KEY_OFFSET = "weir.expect-key-offset";
 
     private WeirHeaders() {
     }
@@ -34,6 +39,31 @@ final class WeirHeaders {
             }
             return OptionalLong.empty();
         }
+    }
+
+    /** Every record of a compacted topic's batch, for the keyed map (KeyOffsetCheck). */
+    static List<KeyOffsetCheck.KeyedRecord> keyedRecords(RecordBatch batch) {
+        List<KeyOffsetCheck.KeyedRecord> out = new ArrayList<>();
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                Record r = records.next();
+                byte[] key = new byte[r.keySize() < 0 ? 0 : r.keySize()];
+                if (r.hasKey()) {
+                    r.key().duplicate().get(key);
+                }
+                Long expected = null;
+                for (Header h : r.headers()) {
+                    if (EXPECT_KEY_OFFSET.equals(h.key())) {
+                        String text = h.value() == null ? "" : new String(h.value(), StandardCharsets.US_ASCII);
+                        expected = text.equals("-1") ? -1L : parseOffset(h);
+                    }
+                }
+                out.add(new KeyOffsetCheck.KeyedRecord(KeyOffsetCheck.hash(key),
+                        (int) (r.offset() - batch.baseOffset()), !r.hasValue(), expected,
+                        new String(key, StandardCharsets.UTF_8)));
+            }
+        }
+        return out;
     }
 
     private static long parseOffset(Header h) {
