@@ -1,0 +1,72 @@
+package dev.weir.gateway.producer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.weir.storage.AppendCondition;
+import dev.weir.storage.AttributeUpdate;
+import dev.weir.storage.Attributes;
+import dev.weir.storage.ConditionFailedException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The keyed map's per-key compare-and-set, and conditions combined, applied as the sequencer would. */
+class KeyOffsetCheckTest {
+    private final Map<Long, Long> attributes = new HashMap<>();
+    private long nextOffset;
+
+    private static KeyOffsetCheck.KeyedRecord record(String key, int delta, boolean tombstone, Long expected) {
+        return new KeyOffsetCheck.KeyedRecord(KeyOffsetCheck.hash(key.getBytes(StandardCharsets.UTF_8)), delta,
+                tombstone, expected, key);
+    }
+
+    private long append(AppendCondition check, int records) {
+        long[] current = Arrays.stream(check.reads()).map(id -> attributes.getOrDefault(id, Attributes.NULL_VALUE)).toArray();
+        AppendCondition.Decision d = check.decide(current, nextOffset);
+        if (d instanceof AppendCondition.Skip skip) {
+            return skip.result().baseOffset();
+        }
+        for (AttributeUpdate u : ((AppendCondition.Proceed) d).updates()) {
+            if (u.value() == Attributes.NULL_VALUE) {
+                attributes.remove(u.id());
+            } else {
+                attributes.put(u.id(), u.value());
+            }
+        }
+        long base = nextOffset;
+        nextOffset += records;
+        return base;
+    }
+
+    @Test
+    void laterRecordsOfABatchSeeTheOffsetsEarlierOnesLeave() {
+        append(new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L), record("a", 1, false, 0L))), 2);
+        append(new KeyOffsetCheck("t-0", List.of(record("a", 0, false, 1L))), 1);
+        ConditionFailedException e = assertThrows(ConditionFailedException.class,
+                () -> append(new KeyOffsetCheck("t-0", List.of(record("b", 0, false, null), record("a", 1, false, 1L))), 2));
+        assertEquals(3, nextOffset, "a conflicting batch adds nothing, not even its unconditional records");
+        assertEquals(org.apache.kafka.common.protocol.Errors.INVALID_RECORD, e.reason());
+    }
+
+    @Test
+    void aTombstoneMakesTheKeyAbsent() {
+        append(new KeyOffsetCheck("t-0", List.of(record("a", 0, false, null))), 1);
+        append(new KeyOffsetCheck("t-0", List.of(record("a", 0, true, 0L))), 1);
+        assertEquals(2, append(new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L))), 1));
+    }
+
+    @Test
+    void aDuplicateBatchIsSkippedBeforeTheKeyedMapCouldRejectIt() {
+        ProducerStateCheck first = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, 0, 60_000);
+        append(AllConditions.of(first, new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L)))), 1);
+        ProducerStateCheck retry = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, 0, 60_000);
+        assertEquals(0, append(AllConditions.of(retry, new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L)))), 1),
+                "the retry gets its original offset, not a conflict");
+        assertInstanceOf(ProducerStateCheck.class, AllConditions.of(null, retry, null));
+    }
+}
