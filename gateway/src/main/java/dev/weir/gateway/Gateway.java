@@ -128,6 +128,11 @@ public final class Gateway implements AutoCloseable {
                 TimeUnit.MINUTES.toMillis(config.getInt(GatewayConfig.OFFSETS_RETENTION_MINUTES)));
         long expiryInterval = config.getLong(GatewayConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
         background.scheduleWithFixedDelay(offsetExpiry::run, expiryInterval, expiryInterval, TimeUnit.MILLISECONDS);
+        if (config.getBoolean(GatewayConfig.LOG_CLEANER_ENABLE)) {
+            LogCleaner cleaner = new LogCleaner(catalog, topicConfigs, store, partitionTransactions);
+            long backoff = config.getLong(GatewayConfig.LOG_CLEANER_BACKOFF_MS);
+            background.scheduleWithFixedDelay(cleaner::run, backoff, backoff, TimeUnit.MILLISECONDS);
+        }
         long txnInterval = config.getInt(GatewayConfig.TRANSACTION_ABORT_INTERVAL_MS);
         background.scheduleWithFixedDelay(transactions::abortTimedOut, txnInterval, txnInterval, TimeUnit.MILLISECONDS);
 

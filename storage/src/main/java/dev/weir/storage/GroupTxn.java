@@ -152,6 +152,20 @@ final class GroupTxn {
         value.put(ENTRY_HEADER_BYTES, data, data.position(), length);
     }
 
+    /** The stored entry ending at {@code lastOffset}: {base offset, max timestamp, data bytes}, or null. */
+    long[] entryInfo(long segmentId, long lastOffset) {
+        ByteBuffer v = db.entries.get(txn, pairKey(key, segmentId, lastOffset));
+        if (v == null) {
+            return null;
+        }
+        return new long[] {v.getLong(v.position()), v.getLong(v.position() + 8), v.remaining() - ENTRY_HEADER_BYTES};
+    }
+
+    void deleteEntry(long segmentId, long lastOffset) {
+        db.entries.delete(txn, pairKey(key, segmentId, lastOffset));
+        freedSpace = true;
+    }
+
     void putTimeIndex(long segmentId, long runningMaxTimestamp, long baseOffset) {
         db.timeIndex.put(txn, pairKey(key, segmentId, ContainerLayout.sortableTimestamp(runningMaxTimestamp)),
                 ContainerLayout.longValue(longValue, baseOffset));

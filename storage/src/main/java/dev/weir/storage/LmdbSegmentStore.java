@@ -286,6 +286,11 @@ public final class LmdbSegmentStore implements SegmentStore {
     }
 
     @Override
+    public CompletableFuture<Long> rewriteEntries(String segment, java.util.List<EntryRewrite> rewrites) {
+        return submit(segment, new Operation.Rewrite(segment, rewrites));
+    }
+
+    @Override
     public CompletableFuture<Long> truncateToSize(String segment, long maxBytes) {
         if (maxBytes < 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("maxBytes must not be negative: " + maxBytes));

@@ -153,4 +153,37 @@ abstract class Operation<R> {
             return newStart;
         }
     }
+
+    /** Replaces or drops stored entries in place; offsets, start and next offset stay. Returns the bytes freed. */
+    static final class Rewrite extends Operation<Long> {
+        private final java.util.List<EntryRewrite> rewrites;
+
+        Rewrite(String segment, java.util.List<EntryRewrite> rewrites) {
+            super(segment);
+            this.rewrites = java.util.List.copyOf(rewrites);
+        }
+
+        @Override
+        Long apply(GroupTxn group) {
+            SegmentMetadata m = group.require(segment);
+            long freed = 0;
+            for (EntryRewrite r : rewrites) {
+                long[] stored = group.entryInfo(m.id(), r.lastOffset());
+                if (stored == null || stored[0] != r.baseOffset() || r.baseOffset() < m.startOffset()) {
+                    continue; // truncated (or never there): nothing to rewrite
+                }
+                if (r.data() == null) {
+                    group.deleteEntry(m.id(), r.lastOffset());
+                    freed += stored[2];
+                } else {
+                    group.putEntry(m.id(), r.baseOffset(), r.lastOffset(), stored[1], r.data());
+                    freed += stored[2] - r.data().remaining();
+                }
+            }
+            if (freed != 0) {
+                group.update(segment, m.withBounds(m.startOffset(), m.sizeBytes() - freed));
+            }
+            return freed;
+        }
+    }
 }

@@ -77,6 +77,13 @@ public interface SegmentStore extends AutoCloseable {
      */
     CompletableFuture<Long> truncateToSize(String segment, long maxBytes);
 
+    /**
+     * Log compaction's verb: replaces stored entries in place, each named by its offsets, by data
+     * covering the same offsets with fewer records, or drops them (data null). Entries truncated in
+     * the meantime are skipped; the start and next offsets never change. Completes with the bytes freed.
+     */
+    CompletableFuture<Long> rewriteEntries(String segment, java.util.List<EntryRewrite> rewrites);
+
     /** Current values of the given attributes; absent ones map to {@link Attributes#NULL_VALUE}. */
     CompletableFuture<Map<Long, Long>> getAttributes(String segment, Collection<Long> attributeIds);
 

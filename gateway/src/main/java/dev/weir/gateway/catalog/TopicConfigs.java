@@ -235,5 +235,21 @@ public final class TopicConfigs {
         public long retentionBytes() {
             return (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
         }
+
+        public long deleteRetentionMs() {
+            return (Long) values.get(TopicConfig.DELETE_RETENTION_MS_CONFIG);
+        }
+
+        public long minCompactionLagMs() {
+            return (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+        }
+
+        public long maxCompactionLagMs() {
+            return (Long) values.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
+        }
+
+        public double minCleanableDirtyRatio() {
+            return (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG);
+        }
     }
 }

@@ -49,6 +49,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String TRANSACTION_ABORT_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
 
@@ -131,7 +133,11 @@ public final class GatewayConfig extends AbstractConfig {
                     "The largest transaction.timeout.ms a transactional producer may ask for; a larger one is "
                             + "refused with INVALID_TRANSACTION_TIMEOUT.")
             .define(TRANSACTION_ABORT_INTERVAL_MS, Type.INT, 10000, Range.atLeast(1), Importance.LOW,
-                    "How often transactions open longer than their timeout are looked for and aborted.");
+                    "How often transactions open longer than their timeout are looked for and aborted.")
+            .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Whether topics with cleanup.policy=compact are compacted.")
+            .define(LOG_CLEANER_BACKOFF_MS, Type.LONG, 15000L, Range.atLeast(1), Importance.LOW,
+                    "How long the log cleaner sleeps between passes over the compacted topics.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

@@ -10,7 +10,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The keyed map of a compacted topic (Pravega's table segments): every keyed record leaves the
- * offset of its key's latest record in a segment attribute (a tombstone removes it), and a record
+ * offset of its key's latest record in a segment attribute (a tombstone's offset is kept negated: the
+ * key is absent, yet the log cleaner knows which tombstone is the latest), and a record
  * with header {@code weir.expect-key-offset} is appended only if its key's latest offset is the
  * expected one ({@code -1}: the key is absent). Checked and updated by the sequencer in the batch's
  * commit, so it is a per-key compare-and-set; a batch is appended whole or not at all.
@@ -42,8 +43,20 @@ public final class KeyOffsetCheck implements AppendCondition {
         return h;
     }
 
-    static long attribute(long keyHash) {
+    public static long attribute(long keyHash) {
         return NAMESPACE | (keyHash & HASH_MASK);
+    }
+
+    private static long tombstoneAt(long offset) {
+        return -(offset + 2);
+    }
+
+    /** The offset of the key's latest record (a tombstone's too) from its attribute value, or -1. */
+    public static long latestOffset(long value) {
+        if (value == Attributes.NULL_VALUE) {
+            return -1;
+        }
+        return value >= 0 ? value : -value - 2;
     }
 
     @Override
@@ -65,7 +78,7 @@ public final class KeyOffsetCheck implements AppendCondition {
             long id = attribute(r.keyHash());
             long known = latest.containsKey(id) ? latest.get(id) : current[i];
             if (r.expectedOffset() != null) {
-                long actual = known == Attributes.NULL_VALUE ? -1 : known;
+                long actual = known == Attributes.NULL_VALUE || known < 0 ? -1 : known;
                 if (actual != r.expectedOffset()) {
                     throw new ConditionFailedException("weir.expect-key-offset " + r.expectedOffset() + " for key '"
                             + r.keyText() + "' does not match the key's latest offset " + actual + " in " + partition,
@@ -73,7 +86,8 @@ public final class KeyOffsetCheck implements AppendCondition {
                 }
             }
             long offset = nextOffset + r.offsetDelta();
-            long value = r.tombstone() ? Attributes.NULL_VALUE : offset;
+            // A tombstone leaves the key absent, but the cleaner must still know it is the key's latest record.
+            long value = r.tombstone() ? tombstoneAt(offset) : offset;
             latest.put(id, value);
             updates.add(AttributeUpdate.replace(id, value));
         }
