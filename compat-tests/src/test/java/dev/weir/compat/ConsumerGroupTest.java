@@ -446,11 +446,7 @@ class ConsumerGroupTest {
     }
 
     private static ProcessResult groupsTool(Broker broker, String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrapServers()));
-        all.addAll(List.of(args));
-        ProcessResult result = ToolRunner.run("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", all);
-        result.assertSucceeded();
-        return result;
+        return ToolRunner.succeedAgainst(broker, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", args);
     }
 
     /**

@@ -13,6 +13,13 @@ public final class ToolRunner {
     private ToolRunner() {
     }
 
+    /** Runs a tool against the broker ({@code --bootstrap-server} first, then {@code args}); it must succeed. */
+    public static ProcessResult succeedAgainst(Broker broker, String mainClass, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("--bootstrap-server", broker.bootstrapServers()));
+        all.addAll(List.of(args));
+        return run(mainClass, all).assertSucceeded();
+    }
+
     public static ProcessResult run(String mainClass, List<String> args) {
         return run(mainClass, args, "", DEFAULT_TIMEOUT);
     }

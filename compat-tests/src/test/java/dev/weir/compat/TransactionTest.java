@@ -279,11 +279,7 @@ class TransactionTest {
     }
 
     private static ProcessResult transactionsTool(Broker broker, String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrapServers()));
-        all.addAll(List.of(args));
-        ProcessResult result = ToolRunner.run("org.apache.kafka.tools.TransactionsCommand", all);
-        result.assertSucceeded();
-        return result;
+        return ToolRunner.succeedAgainst(broker, "org.apache.kafka.tools.TransactionsCommand", args);
     }
 
     /**

@@ -121,21 +121,19 @@ public final class ProduceHandler implements ApiHandler {
             return CompletableFuture.completedFuture(null);
         }
         TopicConfigs.Effective config = topicConfigs.effective(topic);
-        MutableRecordBatch batch;
+        Validated validated;
         long now = System.currentTimeMillis();
-        OptionalLong expectedOffset;
-        KeyOffsetCheck keyedMap = null;
         try {
             ProduceRequest.validateRecords(version, records);
-            batch = validate(records, config, now);
-            expectedOffset = WeirHeaders.expectedOffset(batch);
-            if (config.compacted()) {
-                keyedMap = new KeyOffsetCheck(topic.name() + "-" + pd.index(), WeirHeaders.keyedRecords(batch));
-            }
+            validated = validate(records, config, now);
         } catch (ApiException e) {
             fail(pr, Errors.forException(e), e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
+        MutableRecordBatch batch = validated.batch();
+        OptionalLong expectedOffset = validated.expectedOffset();
+        KeyOffsetCheck keyedMap = validated.keyed() == null ? null
+                : new KeyOffsetCheck(topic.name() + "-" + pd.index(), validated.keyed());
         if (config.logAppendTime()) {
             batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
         }
@@ -222,8 +220,16 @@ public final class ProduceHandler implements ApiHandler {
         });
     }
 
-    /** Kafka's broker-side checks of one produced batch; returns the batch. */
-    private static MutableRecordBatch validate(MemoryRecords records, TopicConfigs.Effective config, long now) {
+    /**
+     * A produced batch that passed Kafka's broker-side checks, with what Weir's headers ask of it: the
+     * expected offset of its first record, and for a compacted topic every record as the keyed map sees it.
+     */
+    private record Validated(MutableRecordBatch batch, OptionalLong expectedOffset,
+                             List<KeyOffsetCheck.KeyedRecord> keyed) {
+    }
+
+    /** Kafka's broker-side checks of one produced batch, reading its records once, and only as far as needed. */
+    private static Validated validate(MemoryRecords records, TopicConfigs.Effective config, long now) {
         Iterator<MutableRecordBatch> batches = records.batches().iterator();
         if (!batches.hasNext()) {
             throw new InvalidRecordException("Produce request contains no record batch");
@@ -254,21 +260,30 @@ public final class ProduceHandler implements ApiHandler {
             }
         }
         boolean checkBefore = config.timestampBeforeMaxMs() != Long.MAX_VALUE && !config.logAppendTime();
-        if (config.compacted() || checkBefore) {
-            try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-                while (it.hasNext()) {
-                    Record r = it.next();
-                    if (config.compacted() && !r.hasKey()) {
+        boolean everyRecord = config.compacted() || checkBefore;
+        OptionalLong expectedOffset = OptionalLong.empty();
+        List<KeyOffsetCheck.KeyedRecord> keyed = config.compacted() ? new ArrayList<>() : null;
+        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            boolean first = true;
+            while (it.hasNext() && (first || everyRecord)) {
+                Record r = it.next();
+                if (first) {
+                    expectedOffset = WeirHeaders.expectedOffset(r);
+                    first = false;
+                }
+                if (config.compacted()) {
+                    if (!r.hasKey()) {
                         throw new InvalidRecordException("Compacted topic cannot accept message without key.");
                     }
-                    if (checkBefore && r.timestamp() < now - config.timestampBeforeMaxMs()) {
-                        throw new InvalidTimestampException("Timestamp " + r.timestamp() + " of a record is more than "
-                                + config.timestampBeforeMaxMs() + " ms before the broker's time " + now);
-                    }
+                    keyed.add(WeirHeaders.keyed(r, batch.baseOffset()));
+                }
+                if (checkBefore && r.timestamp() < now - config.timestampBeforeMaxMs()) {
+                    throw new InvalidTimestampException("Timestamp " + r.timestamp() + " of a record is more than "
+                            + config.timestampBeforeMaxMs() + " ms before the broker's time " + now);
                 }
             }
         }
-        return batch;
+        return new Validated(batch, expectedOffset, keyed);
     }
 
     private static void fail(PartitionProduceResponse pr, Errors error, String message) {

@@ -2,15 +2,10 @@ package dev.weir.gateway.handler;
 
 import java.nio.charset.StandardCharsets;
 import dev.weir.gateway.producer.KeyOffsetCheck;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.utils.internals.BufferSupplier;
-import org.apache.kafka.common.utils.internals.CloseableIterator;
 
 /**
  * Weir's own record headers, the public contract of ARCHITECTURE.md: values are ASCII decimal
@@ -26,44 +21,31 @@ final class WeirHeaders {
     private WeirHeaders() {
     }
 
-    /** The batch's expected offset, if its first record carries one; a malformed value is an invalid record. */
-    static OptionalLong expectedOffset(RecordBatch batch) {
-        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-            if (!records.hasNext()) {
-                return OptionalLong.empty();
+    /** The expected next offset a batch's first record carries, if any; a malformed value is an invalid record. */
+    static OptionalLong expectedOffset(Record first) {
+        for (Header h : first.headers()) {
+            if (EXPECT_OFFSET.equals(h.key())) {
+                return OptionalLong.of(parseOffset(h));
             }
-            for (Header h : records.next().headers()) {
-                if (EXPECT_OFFSET.equals(h.key())) {
-                    return OptionalLong.of(parseOffset(h));
-                }
-            }
-            return OptionalLong.empty();
         }
+        return OptionalLong.empty();
     }
 
-    /** Every record of a compacted topic's batch, for the keyed map (KeyOffsetCheck). */
-    static List<KeyOffsetCheck.KeyedRecord> keyedRecords(RecordBatch batch) {
-        List<KeyOffsetCheck.KeyedRecord> out = new ArrayList<>();
-        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-            while (records.hasNext()) {
-                Record r = records.next();
-                byte[] key = new byte[r.keySize() < 0 ? 0 : r.keySize()];
-                if (r.hasKey()) {
-                    r.key().duplicate().get(key);
-                }
-                Long expected = null;
-                for (Header h : r.headers()) {
-                    if (EXPECT_KEY_OFFSET.equals(h.key())) {
-                        String text = h.value() == null ? "" : new String(h.value(), StandardCharsets.US_ASCII);
-                        expected = text.equals("-1") ? -1L : parseOffset(h);
-                    }
-                }
-                out.add(new KeyOffsetCheck.KeyedRecord(KeyOffsetCheck.hash(key),
-                        (int) (r.offset() - batch.baseOffset()), !r.hasValue(), expected,
-                        new String(key, StandardCharsets.UTF_8)));
+    /** A record of a compacted topic as the keyed map (KeyOffsetCheck) sees it. */
+    static KeyOffsetCheck.KeyedRecord keyed(Record r, long batchBaseOffset) {
+        byte[] key = new byte[Math.max(0, r.keySize())];
+        if (r.hasKey()) {
+            r.key().duplicate().get(key);
+        }
+        Long expected = null;
+        for (Header h : r.headers()) {
+            if (EXPECT_KEY_OFFSET.equals(h.key())) {
+                String text = h.value() == null ? "" : new String(h.value(), StandardCharsets.US_ASCII);
+                expected = text.equals("-1") ? -1L : parseOffset(h);
             }
         }
-        return out;
+        return new KeyOffsetCheck.KeyedRecord(KeyOffsetCheck.hash(key), (int) (r.offset() - batchBaseOffset),
+                !r.hasValue(), expected, new String(key, StandardCharsets.UTF_8));
     }
 
     private static long parseOffset(Header h) {

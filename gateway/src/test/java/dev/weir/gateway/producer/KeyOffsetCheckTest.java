@@ -5,20 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.weir.storage.AppendCondition;
-import dev.weir.storage.AttributeUpdate;
-import dev.weir.storage.Attributes;
 import dev.weir.storage.ConditionFailedException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The keyed map's per-key compare-and-set, and conditions combined, applied as the sequencer would. */
 class KeyOffsetCheckTest {
-    private final Map<Long, Long> attributes = new HashMap<>();
-    private long nextOffset;
+    private final SequencerStub partition = new SequencerStub();
 
     private static KeyOffsetCheck.KeyedRecord record(String key, int delta, boolean tombstone, Long expected) {
         return new KeyOffsetCheck.KeyedRecord(KeyOffsetCheck.hash(key.getBytes(StandardCharsets.UTF_8)), delta,
@@ -26,21 +20,7 @@ class KeyOffsetCheckTest {
     }
 
     private long append(AppendCondition check, int records) {
-        long[] current = Arrays.stream(check.reads()).map(id -> attributes.getOrDefault(id, Attributes.NULL_VALUE)).toArray();
-        AppendCondition.Decision d = check.decide(current, nextOffset);
-        if (d instanceof AppendCondition.Skip skip) {
-            return skip.result().baseOffset();
-        }
-        for (AttributeUpdate u : ((AppendCondition.Proceed) d).updates()) {
-            if (u.value() == Attributes.NULL_VALUE) {
-                attributes.remove(u.id());
-            } else {
-                attributes.put(u.id(), u.value());
-            }
-        }
-        long base = nextOffset;
-        nextOffset += records;
-        return base;
+        return partition.append(check, records);
     }
 
     @Test
@@ -49,7 +29,7 @@ class KeyOffsetCheckTest {
         append(new KeyOffsetCheck("t-0", List.of(record("a", 0, false, 1L))), 1);
         ConditionFailedException e = assertThrows(ConditionFailedException.class,
                 () -> append(new KeyOffsetCheck("t-0", List.of(record("b", 0, false, null), record("a", 1, false, 1L))), 2));
-        assertEquals(3, nextOffset, "a conflicting batch adds nothing, not even its unconditional records");
+        assertEquals(3, partition.nextOffset, "a conflicting batch adds nothing, not even its unconditional records");
         assertEquals(org.apache.kafka.common.protocol.Errors.INVALID_RECORD, e.reason());
     }
 

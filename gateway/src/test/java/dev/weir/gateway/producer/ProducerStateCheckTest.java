@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.weir.storage.AppendCondition;
-import dev.weir.storage.AttributeUpdate;
-import dev.weir.storage.Attributes;
 import dev.weir.storage.ConditionFailedException;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -19,30 +13,14 @@ class ProducerStateCheckTest {
     private static final long PID = 7;
     private static final long EXPIRY = 60_000;
 
-    /** The partition's attributes and next offset, updated as the store would after each batch. */
-    private final Map<Long, Long> attributes = new HashMap<>();
-    private long nextOffset;
+    private final SequencerStub partition = new SequencerStub();
     private long now = 1_000_000;
 
     /** Offers a batch of {@code count} records; returns its base offset (the original one for a duplicate). */
     private long send(int epoch, int firstSeq, int count) {
         int lastSeq = (int) (((long) firstSeq + count - 1) % (1L + Integer.MAX_VALUE));
         ProducerStateCheck check = new ProducerStateCheck("t-0", PID, (short) epoch, firstSeq, lastSeq, false, now, EXPIRY);
-        long[] current = Arrays.stream(check.reads()).map(id -> attributes.getOrDefault(id, Attributes.NULL_VALUE)).toArray();
-        AppendCondition.Decision d = check.decide(current, nextOffset);
-        if (d instanceof AppendCondition.Skip skip) {
-            return skip.result().baseOffset();
-        }
-        for (AttributeUpdate u : ((AppendCondition.Proceed) d).updates()) {
-            if (u.value() == Attributes.NULL_VALUE) {
-                attributes.remove(u.id());
-            } else {
-                attributes.put(u.id(), u.value());
-            }
-        }
-        long base = nextOffset;
-        nextOffset += count;
-        return base;
+        return partition.append(check, count);
     }
 
     private Errors rejection(int epoch, int firstSeq, int count) {
@@ -57,7 +35,7 @@ class ProducerStateCheckTest {
         }
         assertEquals(10, send(0, 10, 10), "the second batch again");
         assertEquals(50, send(0, 50, 10), "the last batch again");
-        assertEquals(60, nextOffset, "duplicates add nothing");
+        assertEquals(60, partition.nextOffset, "duplicates add nothing");
         assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, rejection(0, 0, 10), "older than the last five");
     }
 
