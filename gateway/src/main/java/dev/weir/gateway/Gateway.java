@@ -14,6 +14,7 @@ import dev.weir.gateway.group.OffsetExpiry;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.txn.TransactionHandler;
+import dev.weir.gateway.watermark.WatermarkService;
 import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
@@ -94,12 +95,15 @@ public final class Gateway implements AutoCloseable {
         PartitionTransactions partitionTransactions = new PartitionTransactions(store);
         TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
                 committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS));
+        WatermarkService watermarks = WatermarkService.open(catalog, store,
+                config.getLong(GatewayConfig.WATERMARKS_WRITER_TIMEOUT_MS));
 
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
-                        config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions))
+                        config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
+                        watermarks))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
                         config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions))
@@ -135,6 +139,8 @@ public final class Gateway implements AutoCloseable {
         }
         long txnInterval = config.getInt(GatewayConfig.TRANSACTION_ABORT_INTERVAL_MS);
         background.scheduleWithFixedDelay(transactions::abortTimedOut, txnInterval, txnInterval, TimeUnit.MILLISECONDS);
+        long marksInterval = config.getLong(GatewayConfig.WATERMARKS_INTERVAL_MS);
+        background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
         GatewayConfig.Endpoint listener = config.listener();
         server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),

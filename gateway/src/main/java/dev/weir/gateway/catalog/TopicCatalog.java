@@ -51,6 +51,14 @@ public final class TopicCatalog implements AutoCloseable {
     }
 
     /** Replays the catalog segment, creating it on first start; makes sure every partition has its segment. */
+    /** The compacted topic the time watermarks are published to. */
+    public static final String WATERMARKS_TOPIC = "__weir_watermarks";
+
+    /** Topics the gateway writes itself: clients read them, as Kafka's internal topics, but do not produce to them. */
+    public static boolean isInternal(String name) {
+        return WATERMARKS_TOPIC.equals(name);
+    }
+
     public static TopicCatalog open(SegmentStore store, String configuredClusterId) {
         TopicCatalog catalog = new TopicCatalog(store);
         catalog.records = RecordLog.open(store, CATALOG_SEGMENT, b -> catalog.apply(CatalogRecord.decode(b)));

@@ -53,6 +53,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String TRANSACTION_ABORT_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String WATERMARKS_INTERVAL_MS = "watermarks.interval.ms";
+    public static final String WATERMARKS_WRITER_TIMEOUT_MS = "watermarks.writer.timeout.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
@@ -137,7 +139,12 @@ public final class GatewayConfig extends AbstractConfig {
             .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Whether topics with cleanup.policy=compact are compacted.")
             .define(LOG_CLEANER_BACKOFF_MS, Type.LONG, 15000L, Range.atLeast(1), Importance.LOW,
-                    "How long the log cleaner sleeps between passes over the compacted topics.");
+                    "How long the log cleaner sleeps between passes over the compacted topics.")
+            .define(WATERMARKS_INTERVAL_MS, Type.LONG, 10000L, Range.atLeast(1), Importance.MEDIUM,
+                    "How often the time watermarks of topics whose writers note time (header weir.note-time) "
+                            + "are computed, and published to __weir_watermarks when they advance.")
+            .define(WATERMARKS_WRITER_TIMEOUT_MS, Type.LONG, 60000L, Range.atLeast(1), Importance.MEDIUM,
+                    "A writer that has noted no time for this long stops holding a topic's time watermark back.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

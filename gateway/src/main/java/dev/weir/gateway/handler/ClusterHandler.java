@@ -95,7 +95,8 @@ public final class ClusterHandler implements ApiHandler {
                 t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setTopicId(Uuid.ZERO_UUID);
                 continue;
             }
-            t.setErrorCode(Errors.NONE.code()).setTopicId(topic.get().id()).setIsInternal(false);
+            t.setErrorCode(Errors.NONE.code()).setTopicId(topic.get().id())
+                    .setIsInternal(TopicCatalog.isInternal(topic.get().name()));
             for (int p = firstPartition; p < topic.get().partitions(); p++) {
                 if (budget == 0) {
                     data.setNextCursor(new DescribeTopicPartitionsResponseData.Cursor().setTopicName(name)

@@ -104,7 +104,7 @@ public final class MetadataHandler implements ApiHandler {
         MetadataResponseTopic t = new MetadataResponseTopic()
                 .setName(topic.name())
                 .setTopicId(topic.id())
-                .setIsInternal(false)
+                .setIsInternal(TopicCatalog.isInternal(topic.name()))
                 .setErrorCode(Errors.NONE.code());
         List<Integer> replicas = List.of(broker.nodeId());
         for (int p = 0; p < topic.partitions(); p++) {

@@ -11,6 +11,7 @@ import dev.weir.gateway.producer.KeyOffsetCheck;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.producer.ProducerStateCheck;
 import dev.weir.gateway.txn.TransactionCoordinator;
+import dev.weir.gateway.watermark.WatermarkService;
 import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
 import dev.weir.storage.AppendCondition;
@@ -61,18 +62,20 @@ public final class ProduceHandler implements ApiHandler {
     private final long producerIdExpirationMs;
     private final TransactionCoordinator transactions;
     private final PartitionTransactions partitionTransactions;
+    private final WatermarkService watermarks;
     /** Per partition, when the last transactional V2 batch was issued to the store. */
     private final java.util.Map<String, CompletableFuture<Void>> transactionalIssueOrder = new java.util.HashMap<>();
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
                           long producerIdExpirationMs, TransactionCoordinator transactions,
-                          PartitionTransactions partitionTransactions) {
+                          PartitionTransactions partitionTransactions, WatermarkService watermarks) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
         this.producerIdExpirationMs = producerIdExpirationMs;
         this.transactions = transactions;
         this.partitionTransactions = partitionTransactions;
+        this.watermarks = watermarks;
     }
 
     @Override
@@ -87,6 +90,9 @@ public final class ProduceHandler implements ApiHandler {
         boolean byId = version >= 13;
         short acks = req.acks();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        // Times noted by the request's batches, filled in as their appends succeed.
+        java.util.Queue<WatermarkService.Note> notes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        boolean[] notesTime = new boolean[1];
         ProduceResponseData response = new ProduceResponseData();
         for (ProduceRequestData.TopicProduceData td : req.data().topicData()) {
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
@@ -102,20 +108,27 @@ public final class ProduceHandler implements ApiHandler {
                     fail(pr, byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
                 } else if (pd.index() < 0 || pd.index() >= topic.get().partitions()) {
                     fail(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+                } else if (TopicCatalog.isInternal(topic.get().name())) {
+                    fail(pr, Errors.INVALID_TOPIC_EXCEPTION, "Topic " + topic.get().name()
+                            + " is written by the gateway only");
                 } else {
-                    all.add(append(version, topic.get(), pd, pr));
+                    all.add(append(version, topic.get(), pd, pr, context.clientId(), notes, notesTime));
                 }
             }
+        }
+        CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        if (notesTime[0]) {
+            watermarks.noteInOrder(context.connectionId(), done, notes);
         }
         if (acks == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-                .thenApply(v -> new ProduceResponse(response));
+        return done.thenApply(v -> new ProduceResponse(response));
     }
 
     private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,
-                                           PartitionProduceResponse pr) {
+                                           PartitionProduceResponse pr, String clientId,
+                                           java.util.Queue<WatermarkService.Note> notes, boolean[] notesTime) {
         if (!(pd.records() instanceof MemoryRecords records)) {
             fail(pr, Errors.INVALID_RECORD, "Produce request carries no records for partition " + pd.index());
             return CompletableFuture.completedFuture(null);
@@ -134,6 +147,10 @@ public final class ProduceHandler implements ApiHandler {
         OptionalLong expectedOffset = validated.expectedOffset();
         KeyOffsetCheck keyedMap = validated.keyed() == null ? null
                 : new KeyOffsetCheck(topic.name() + "-" + pd.index(), validated.keyed());
+        WeirHeaders.TimeNote timeNote = validated.timeNote();
+        if (timeNote != null) {
+            notesTime[0] = true;
+        }
         if (config.logAppendTime()) {
             batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
         }
@@ -171,6 +188,22 @@ public final class ProduceHandler implements ApiHandler {
         }
         String segment = topic.segment(pd.index());
         Append checked = append;
+        CompletableFuture<Void> appended = appendInOrder(version, segment, checked, transactional, admitted, batch,
+                config, now, pr);
+        if (timeNote == null) {
+            return appended;
+        }
+        return appended.thenRun(() -> {
+            if (pr.errorCode() == Errors.NONE.code()) {
+                notes.add(new WatermarkService.Note(topic.name(), timeNote.writer() == null ? clientId : timeNote.writer(),
+                        timeNote.time(), pd.index(), pr.baseOffset() + records1));
+            }
+        });
+    }
+
+    private CompletableFuture<Void> appendInOrder(short version, String segment, Append checked, boolean transactional,
+                                                  CompletableFuture<Errors> admitted, MutableRecordBatch batch,
+                                                  TopicConfigs.Effective config, long now, PartitionProduceResponse pr) {
         if (!transactional || version < 12) {
             Errors e = admitted.join();
             if (e != Errors.NONE) {
@@ -222,13 +255,17 @@ public final class ProduceHandler implements ApiHandler {
 
     /**
      * A produced batch that passed Kafka's broker-side checks, with what Weir's headers ask of it: the
-     * expected offset of its first record, and for a compacted topic every record as the keyed map sees it.
+     * expected offset of its first record, for a compacted topic every record as the keyed map sees it, and the
+     * time it notes for the time watermarks (or null).
      */
     private record Validated(MutableRecordBatch batch, OptionalLong expectedOffset,
-                             List<KeyOffsetCheck.KeyedRecord> keyed) {
+                             List<KeyOffsetCheck.KeyedRecord> keyed, WeirHeaders.TimeNote timeNote) {
     }
 
-    /** Kafka's broker-side checks of one produced batch, reading its records once, and only as far as needed. */
+    /**
+     * Kafka's broker-side checks of one produced batch, reading its records once, as Kafka's LogValidator
+     * does; Weir's headers are read in the same pass.
+     */
     private static Validated validate(MemoryRecords records, TopicConfigs.Effective config, long now) {
         Iterator<MutableRecordBatch> batches = records.batches().iterator();
         if (!batches.hasNext()) {
@@ -260,17 +297,18 @@ public final class ProduceHandler implements ApiHandler {
             }
         }
         boolean checkBefore = config.timestampBeforeMaxMs() != Long.MAX_VALUE && !config.logAppendTime();
-        boolean everyRecord = config.compacted() || checkBefore;
         OptionalLong expectedOffset = OptionalLong.empty();
         List<KeyOffsetCheck.KeyedRecord> keyed = config.compacted() ? new ArrayList<>() : null;
+        WeirHeaders.TimeNote timeNote = null;
         try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
             boolean first = true;
-            while (it.hasNext() && (first || everyRecord)) {
+            while (it.hasNext()) {
                 Record r = it.next();
                 if (first) {
                     expectedOffset = WeirHeaders.expectedOffset(r);
                     first = false;
                 }
+                timeNote = WeirHeaders.noteTime(r, timeNote);
                 if (config.compacted()) {
                     if (!r.hasKey()) {
                         throw new InvalidRecordException("Compacted topic cannot accept message without key.");
@@ -283,7 +321,7 @@ public final class ProduceHandler implements ApiHandler {
                 }
             }
         }
-        return new Validated(batch, expectedOffset, keyed);
+        return new Validated(batch, expectedOffset, keyed, timeNote);
     }
 
     private static void fail(PartitionProduceResponse pr, Errors error, String message) {

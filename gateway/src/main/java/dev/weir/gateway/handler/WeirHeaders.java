@@ -18,7 +18,36 @@ final class WeirHeaders {
     /** On a record of a compacted topic: append only if its key's latest record is at this offset (-1: none). */
     static final String EXPECT_KEY_OFFSET = "weir.expect-key-offset";
 
+    /** On any record: its writer notes event time (epoch ms); its later records on the topic carry times at or after it. */
+    static final String NOTE_TIME = "weir.note-time";
+    /** Beside weir.note-time: a stable name for the writer; without it, the request's client.id names it. */
+    static final String WRITER = "weir.writer";
+
     private WeirHeaders() {
+    }
+
+    /** Folds one record's time-watermark headers into what the batch notes so far. */
+    static TimeNote noteTime(Record r, TimeNote sofar) {
+        TimeNote note = sofar;
+        String writer = null;
+        for (Header h : r.headers()) {
+            if (NOTE_TIME.equals(h.key())) {
+                String text = h.value() == null ? "" : new String(h.value(), StandardCharsets.US_ASCII);
+                if (!text.matches("-?[0-9]{1,18}")) {
+                    throw new InvalidRecordException("Header " + NOTE_TIME + " must be a time in epoch milliseconds, "
+                            + "in ASCII decimal digits, not '" + text + "'");
+                }
+                long time = Long.parseLong(text);
+                note = new TimeNote(note == null ? time : Math.max(note.time(), time), note == null ? null : note.writer());
+            } else if (WRITER.equals(h.key()) && h.value() != null) {
+                writer = new String(h.value(), StandardCharsets.UTF_8);
+            }
+        }
+        return writer != null && note != null ? new TimeNote(note.time(), writer) : note;
+    }
+
+    /** The latest time a batch notes, and the writer it names (null: the request's client.id). */
+    record TimeNote(long time, String writer) {
     }
 
     /** The expected next offset a batch's first record carries, if any; a malformed value is an invalid record. */

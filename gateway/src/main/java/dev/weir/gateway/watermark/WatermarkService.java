@@ -1,0 +1,195 @@
+package dev.weir.gateway.watermark;
+
+import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.storage.Append;
+import dev.weir.storage.Entry;
+import dev.weir.storage.ReadResult;
+import dev.weir.storage.SegmentStore;
+import dev.weir.storage.StoredEntry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Event-time watermarks ("time watermarks"), Pravega's controller role: produce requests report the
+ * times writers note ({@code weir.note-time}) with the exact offsets their writes ended at; every
+ * {@code watermarks.interval.ms} {@link #run()} computes each topic's next mark ({@link TopicWriters})
+ * and appends it to the compacted topic {@value #TOPIC}, keyed by the topic's name.
+ *
+ * <p>Published marks are read back at start, so lower bounds and stream cuts never go backwards
+ * across restarts; writers' noted times live in memory and are reported again as writers go on.
+ */
+public final class WatermarkService {
+    public static final String TOPIC = TopicCatalog.WATERMARKS_TOPIC;
+    private static final Logger log = LoggerFactory.getLogger(WatermarkService.class);
+
+    /** A produced batch that noted a time, once appended: its writer, the time and where the batch ended. */
+    public record Note(String topic, String writer, long time, int partition, long nextOffset) {
+    }
+
+    private final TopicCatalog catalog;
+    private final SegmentStore store;
+    private final long writerTimeoutMs;
+    private final Map<String, TopicWriters> writers = new HashMap<>();
+    private final Map<String, TimeWatermark> published = new HashMap<>();
+    /** Per connection, the notes of its latest request, so that notes apply in request order. */
+    private final Map<String, CompletableFuture<Void>> inOrder = new HashMap<>();
+
+    private WatermarkService(TopicCatalog catalog, SegmentStore store, long writerTimeoutMs) {
+        this.catalog = catalog;
+        this.store = store;
+        this.writerTimeoutMs = writerTimeoutMs;
+    }
+
+    /** Creates {@value #TOPIC} if missing and reads the marks published before. */
+    public static WatermarkService open(TopicCatalog catalog, SegmentStore store, long writerTimeoutMs) {
+        WatermarkService service = new WatermarkService(catalog, store, writerTimeoutMs);
+        TopicMeta topic = service.marksTopic();
+        long offset = store.getInfo(topic.segment(0)).join().startOffset();
+        while (true) {
+            ReadResult r = store.read(topic.segment(0), offset, 1 << 20).join();
+            if (r.entries().isEmpty()) {
+                break;
+            }
+            for (StoredEntry e : r.entries()) {
+                for (Record record : MemoryRecords.readableRecords(e.data()).records()) {
+                    service.replay(record);
+                }
+                offset = e.lastOffset() + 1;
+            }
+        }
+        log.info("Time watermarks: {} topics have marks in {}", service.published.size(), TOPIC);
+        return service;
+    }
+
+    private void replay(Record record) {
+        if (!record.hasKey()) {
+            return;
+        }
+        String name = StandardCharsets.UTF_8.decode(record.key()).toString();
+        if (!record.hasValue()) {
+            published.remove(name);
+            return;
+        }
+        try {
+            published.put(name, TimeWatermark.fromJson(Utils.toArray(record.value())));
+        } catch (IOException e) {
+            log.warn("Ignoring an unreadable time watermark of topic {} at offset {}: {}", name, record.offset(),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Applies a request's notes once the request is done and the notes of the connection's earlier
+     * requests are applied: a writer pipelining requests reports its times in the order it wrote them.
+     */
+    public void noteInOrder(String connectionId, CompletableFuture<?> requestDone, Collection<Note> notes) {
+        synchronized (inOrder) {
+            CompletableFuture<Void> previous = inOrder.getOrDefault(connectionId, CompletableFuture.completedFuture(null));
+            CompletableFuture<Void> applied = previous.thenCombine(requestDone.handle((x, failure) -> null),
+                    (a, b) -> {
+                        note(notes, System.currentTimeMillis());
+                        return null;
+                    });
+            inOrder.put(connectionId, applied);
+            applied.whenComplete((x, failure) -> {
+                synchronized (inOrder) {
+                    inOrder.remove(connectionId, applied);
+                }
+            });
+        }
+    }
+
+    private synchronized void note(Collection<Note> notes, long nowMs) {
+        for (Note n : notes) {
+            writers.computeIfAbsent(n.topic(), t -> new TopicWriters())
+                    .note(n.writer(), n.time(), n.partition(), n.nextOffset(), nowMs);
+        }
+    }
+
+    /** The mark last published for a topic. */
+    public synchronized Optional<TimeWatermark> latest(String topic) {
+        return Optional.ofNullable(published.get(topic));
+    }
+
+    /** One round of the algorithm over every topic with writers; publishes the marks that are due. */
+    public void run() {
+        try {
+            List<TimeWatermark> due = new ArrayList<>();
+            List<String> deleted = new ArrayList<>();
+            synchronized (this) {
+                long now = System.currentTimeMillis();
+                for (var it = writers.entrySet().iterator(); it.hasNext(); ) {
+                    var e = it.next();
+                    Optional<TopicMeta> topic = catalog.byName(e.getKey());
+                    if (topic.isEmpty()) {
+                        it.remove();
+                        continue;
+                    }
+                    e.getValue().next(e.getKey(), published.get(e.getKey()), topic.get().partitions(), now,
+                            writerTimeoutMs).ifPresent(due::add);
+                    if (e.getValue().isEmpty()) {
+                        it.remove();
+                    }
+                }
+                for (String name : published.keySet()) {
+                    if (catalog.byName(name).isEmpty()) {
+                        deleted.add(name);
+                    }
+                }
+            }
+            for (TimeWatermark mark : due) {
+                publish(mark.topic(), mark.toJson());
+                synchronized (this) {
+                    published.put(mark.topic(), mark);
+                    TopicWriters w = writers.get(mark.topic());
+                    if (w != null) {
+                        w.published();
+                    }
+                }
+            }
+            for (String name : deleted) {
+                publish(name, null); // a tombstone: the topic is gone, and so are its marks
+                synchronized (this) {
+                    published.remove(name);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Time watermarks: this round failed and will be retried: {}", e.toString());
+        }
+    }
+
+    private void publish(String topic, byte[] value) {
+        long now = System.currentTimeMillis();
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(now, topic.getBytes(StandardCharsets.UTF_8), value));
+        ByteBuffer bytes = records.buffer();
+        Entry entry = new Entry(bytes, 1, now, (data, baseOffset) -> data.putLong(data.position(), baseOffset));
+        store.append(marksTopic().segment(0), Append.of(entry)).join();
+    }
+
+    private TopicMeta marksTopic() {
+        return catalog.byName(TOPIC).orElseGet(() -> {
+            try {
+                return catalog.create(TOPIC, 1, Map.of("cleanup.policy", "compact")).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                return catalog.byName(TOPIC).orElseThrow(() -> e);
+            }
+        });
+    }
+}
