@@ -1,45 +1,65 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: Weir and a real Apache Kafka 4.4 broker on this machine, in the same run,
-# alternating, with Kafka's own ProducerPerformance and a Java consumer.
+# alternating, with Kafka's own perf tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency).
 #
-#   bench/run.sh [ROUNDS] [RECORDS]        (defaults: 3 rounds, 1,000,000 records of 1,000 B)
+#   bench/run.sh [ROUNDS] [RECORDS]        (defaults: 5 rounds, 1,000,000 records of 1,000 B)
 #
-# Prints per-round figures, medians and Weir/Kafka ratios, and writes them to bench/results/.
+# Prints cold start and idle RSS of both, per-round figures, medians and Weir/Kafka ratios, and
+# writes them to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3}
+ROUNDS=${1:-5}
 RECORDS=${2:-1000000}
 SIZE=1000
+E2E_RECORDS=${E2E_RECORDS:-5000}
 PARTITIONS_LIST=${PARTITIONS_LIST:-"1 8"}
 WORK=bench/target/run
 LIB=bench/target/lib
 mkdir -p bench/results "$WORK"
-rm -rf "$WORK"/*
+rm -rf "${WORK:?}"/*
 
 [ -f gateway/target/weir-gateway.jar ] || mvn -q -DskipTests package
 [ -d "$LIB" ] || mvn -q -f bench/pom.xml dependency:copy-dependencies -DoutputDirectory="$(pwd)/$LIB"
-mkdir -p bench/target/classes
-javac -q -d bench/target/classes -cp "$LIB/*" bench/AssignedConsumerPerformance.java 2>/dev/null \
-  || javac -d bench/target/classes -cp "$LIB/*" bench/AssignedConsumerPerformance.java
-CP="$LIB/*:bench/target/classes"
+CP="$LIB/*"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_ready() { # bootstrap
-  local deadline=$((SECONDS + 60))
-  until java -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --list >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { echo "broker at $1 did not become ready" >&2; exit 1; }
-  done
+# Milliseconds from $2 (epoch ns at launch) until the broker on port $1 answers a Metadata request.
+# The probe is a raw Metadata v1 request from Python, so no client JVM start is in the figure.
+await_metadata() {
+  python3 - "$1" "$2" <<'PY'
+import socket, struct, sys, time
+port, launched = int(sys.argv[1]), int(sys.argv[2])
+client = b"bench-probe"
+body = struct.pack(">hhih", 3, 1, 1, len(client)) + client + struct.pack(">i", -1)
+deadline = time.time() + 120
+while time.time() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(struct.pack(">i", len(body)) + body)
+            size = struct.unpack(">i", s.recv(4, socket.MSG_WAITALL))[0]
+            if size > 4:
+                print((time.time_ns() - launched) // 1_000_000)
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.005)
+sys.exit("no Metadata answer within 120 s")
+PY
 }
+rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 
 # --- Weir: durable (fsync on every group commit) ---
 WEIR_PORT=$(free_port)
+launched=$(date +%s%N)
 java -Xmx1G -Xms1G -jar gateway/target/weir-gateway.jar --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
   --set log.dir="$WORK/weir-data" --set storage.sync=true >"$WORK/weir.log" 2>&1 &
-PIDS+=($!)
+WEIR_PID=$!
+PIDS+=($WEIR_PID)
+WEIR_START_MS=$(await_metadata "$WEIR_PORT" "$launched")
 
 # --- Apache Kafka 4.4, KRaft combined mode, as kafka-server-start.sh runs it ---
 KAFKA_PORT=$(free_port); CTRL_PORT=$(free_port)
@@ -59,15 +79,24 @@ group.initial.rebalance.delay.ms=0
 PROPS
 UUID=$(java -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
 java -cp "$CP" kafka.tools.StorageTool format --standalone -t "$UUID" -c "$WORK/server.properties" >/dev/null 2>&1
+launched=$(date +%s%N)
 java -Xmx1G -Xms1G -XX:+UseG1GC -cp "$CP" kafka.Kafka "$WORK/server.properties" >"$WORK/kafka.log" 2>&1 &
-PIDS+=($!)
+KAFKA_PID=$!
+PIDS+=($KAFKA_PID)
+KAFKA_START_MS=$(await_metadata "$KAFKA_PORT" "$launched")
 
-wait_ready 127.0.0.1:$WEIR_PORT
-wait_ready 127.0.0.1:$KAFKA_PORT
+sleep 5 # idle: let both settle before reading their resident memory
+WEIR_RSS=$(rss_mb $WEIR_PID); KAFKA_RSS=$(rss_mb $KAFKA_PID)
 
 OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
-echo "# $(date -u) rounds=$ROUNDS records=$RECORDS size=$SIZE acks=all linger.ms=5 batch.size=65536" | tee "$OUT"
-echo "target partitions round produce_MBps avg_ms p99_ms consume_MBps" | tee -a "$OUT"
+{
+  echo "# $(date -u) rounds=$ROUNDS records=$RECORDS size=$SIZE acks=all linger.ms=5 batch.size=65536"
+  echo "# $(nproc) cores; $(java -version 2>&1 | head -1)"
+  echo "start weir_cold_start_ms=$WEIR_START_MS kafka_cold_start_ms=$KAFKA_START_MS"
+  echo "rss weir_idle_rss_mb=$WEIR_RSS kafka_idle_rss_mb=$KAFKA_RSS"
+  echo "target partitions round produce_MBps avg_ms p99_ms consume_MBps e2e_p50_ms e2e_p99_ms e2e_p999_ms"
+} | tee "$OUT"
+
 for r in $(seq 1 "$ROUNDS"); do
   for parts in $PARTITIONS_LIST; do
     for target in weir kafka; do
@@ -81,26 +110,44 @@ for r in $(seq 1 "$ROUNDS"); do
       mbps=$(sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/' <<<"$prod")
       avg=$(sed -E 's/.* ([0-9.]+) ms avg latency.*/\1/' <<<"$prod")
       p99=$(sed -E 's/.* ([0-9.]+) ms 99th,.*/\1/' <<<"$prod")
-      cons=$(java -cp "$CP" AssignedConsumerPerformance "$BS" "$topic" "$RECORDS" 2>/dev/null | tail -1)
-      cmbps=$(sed -E 's/.*: ([0-9.]+) MB\/sec.*/\1/' <<<"$cons")
-      echo "$target $parts $r $mbps $avg $p99 $cmbps" | tee -a "$OUT"
+      # ConsumerPerformance joins a group and reads the records back; its MB.sec column is the 4th.
+      cons=$(java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BS" --topic "$topic" \
+        --num-records "$RECORDS" --group "bench-$topic" --timeout 60000 --hide-header 2>/dev/null | tail -1)
+      cmbps=$(awk -F', *' '{print $4}' <<<"$cons")
+      # EndToEndLatency: one record at a time, produced with acks=all and consumed, on a 1-partition topic.
+      e2e_topic="e2e-p$parts-r$r"
+      java -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BS" --create --topic "$e2e_topic" \
+        --partitions 1 --replication-factor 1 >/dev/null
+      e2e=$(java -cp "$CP" org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$BS" --topic "$e2e_topic" \
+        --num-records "$E2E_RECORDS" --producer-acks all --record-size $SIZE 2>/dev/null | grep Percentiles)
+      e50=$(sed -E 's/.*50th = ([0-9.]+).*/\1/' <<<"$e2e")
+      e99=$(sed -E 's/.*99th = ([0-9.]+).*/\1/' <<<"$e2e")
+      e999=$(sed -E 's/.*99\.9th = ([0-9.]+).*/\1/' <<<"$e2e")
+      echo "$target $parts $r $mbps $avg $p99 $cmbps $e50 $e99 $e999" | tee -a "$OUT"
     done
   done
 done
 
 echo | tee -a "$OUT"
-echo "medians (ratio = weir / kafka; latency ratios below 1 are better)" | tee -a "$OUT"
+echo "medians (ratio = weir / kafka; for latencies, below 1 is better)" | tee -a "$OUT"
 python3 - "$OUT" <<'PY' | tee -a "$OUT"
 import sys, statistics as st
-rows = [l.split() for l in open(sys.argv[1]) if l[:4] in ("weir", "kafk")]
-parts = sorted({int(r[1]) for r in rows})
-print(f"{'partitions':>10} {'metric':>14} {'weir':>9} {'kafka':>9} {'ratio':>7}   per-round ratios")
-for p in parts:
-    for i, name in ((3, "produce MB/s"), (4, "avg ms"), (5, "p99 ms"), (6, "consume MB/s")):
+lines = open(sys.argv[1]).read().split("\n")
+rows = [l.split() for l in lines if l[:4] in ("weir", "kafk")]
+kv = dict(p.split("=") for l in lines if l.startswith(("start ", "rss ")) for p in l.split()[1:])
+def ratio(a, b):
+    return a / b if b else float("nan")
+print(f"{'partitions':>10} {'metric':>16} {'weir':>9} {'kafka':>9} {'ratio':>7}   per-round ratios")
+for name in ("cold_start_ms", "idle_rss_mb"):
+    w, k = float(kv["weir_" + name]), float(kv["kafka_" + name])
+    print(f"{'-':>10} {name:>16} {w:>9.0f} {k:>9.0f} {ratio(w, k):>7.2f}")
+for p in sorted({int(r[1]) for r in rows}):
+    for i, name in ((3, "produce MB/s"), (4, "produce avg ms"), (5, "produce p99 ms"), (6, "consume MB/s"),
+                    (7, "e2e p50 ms"), (8, "e2e p99 ms"), (9, "e2e p99.9 ms")):
         w = [float(r[i]) for r in rows if r[0] == "weir" and int(r[1]) == p]
         k = [float(r[i]) for r in rows if r[0] == "kafka" and int(r[1]) == p]
-        per = " ".join(f"{a/b:.2f}" for a, b in zip(w, k) if b)
+        per = " ".join(f"{ratio(a, b):.2f}" for a, b in zip(w, k))
         mw, mk = st.median(w), st.median(k)
-        print(f"{p:>10} {name:>14} {mw:>9.1f} {mk:>9.1f} {mw/mk if mk else float('nan'):>7.2f}   {per}")
+        print(f"{p:>10} {name:>16} {mw:>9.1f} {mk:>9.1f} {ratio(mw, mk):>7.2f}   {per}")
 PY
 echo "results: $OUT"
