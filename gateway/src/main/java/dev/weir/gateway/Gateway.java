@@ -144,7 +144,9 @@ public final class Gateway implements AutoCloseable {
 
         GatewayConfig.Endpoint listener = config.listener();
         server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),
-                config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES), new RequestDispatcher(registry, metrics));
+                config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES), new RequestDispatcher(registry, metrics),
+                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
+                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         identity.bound(server.port());
         log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, identity.host(),

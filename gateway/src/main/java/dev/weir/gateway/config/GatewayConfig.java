@@ -54,6 +54,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String TRANSACTION_ABORT_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String WATERMARKS_INTERVAL_MS = "watermarks.interval.ms";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
     public static final String WATERMARKS_WRITER_TIMEOUT_MS = "watermarks.writer.timeout.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -144,7 +146,14 @@ public final class GatewayConfig extends AbstractConfig {
                     "How often the time watermarks of topics whose writers note time (header weir.note-time) "
                             + "are computed, and published to __weir_watermarks when they advance.")
             .define(WATERMARKS_WRITER_TIMEOUT_MS, Type.LONG, 60000L, Range.atLeast(1), Importance.MEDIUM,
-                    "A writer that has noted no time for this long stops holding a topic's time watermark back.");
+                    "A writer that has noted no time for this long stops holding a topic's time watermark back.")
+            .define(QUEUED_MAX_REQUEST_BYTES, Type.LONG, 536870912L, Range.atLeast(1), Importance.MEDIUM,
+                    "Bytes of requests read but not yet answered, over all connections, above which connections "
+                            + "stop reading until the total falls below half of it.")
+            .define(QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION, Type.LONG, 134217728L, Range.atLeast(1),
+                    Importance.MEDIUM, "Bytes of one connection's requests read but not yet answered above which it "
+                            + "stops reading until they fall below half of it. A client faster than the disk waits "
+                            + "in TCP, not in the gateway's memory.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

@@ -22,16 +22,27 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final RequestDispatcher dispatcher;
-    private final ArrayDeque<RequestDispatcher.InFlight> inFlight = new ArrayDeque<>();
+    private final QueuedBytes budget;
+    private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     private InetSocketAddress remote;
+    private ChannelHandlerContext ctx;
+    /** Bytes of this connection's requests not yet answered; event loop only. */
+    private long queued;
+    private boolean paused;
 
-    KafkaConnection(RequestDispatcher dispatcher) {
+    /** A request being served, with its size for the back-pressure budget. */
+    private record Pending(RequestDispatcher.InFlight call, int bytes) {
+    }
+
+    KafkaConnection(RequestDispatcher dispatcher, QueuedBytes budget) {
         this.dispatcher = dispatcher;
+        this.budget = budget;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         remote = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         connectionId = local.getAddress().getHostAddress() + ":" + local.getPort() + "-"
@@ -42,6 +53,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        int bytes = frame.readableBytes();
         ByteBuffer request;
         try {
             // Copied to the heap: parsed requests (and produced records) outlive the pooled frame.
@@ -56,7 +68,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        inFlight.add(call);
+        inFlight.add(new Pending(call, bytes));
+        queued += bytes;
+        if (budget.queued(this, queued, bytes) && !paused) {
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
+            budget.pausedOne();
+        }
         if (call.response().isDone()) {
             writeReady(ctx);
         } else {
@@ -66,8 +84,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (!inFlight.isEmpty() && inFlight.peek().response().isDone()) {
-            RequestDispatcher.InFlight call = inFlight.poll();
+        while (!inFlight.isEmpty() && inFlight.peek().call().response().isDone()) {
+            Pending pending = inFlight.poll();
+            queued -= pending.bytes();
+            budget.answered(pending.bytes());
+            RequestDispatcher.InFlight call = pending.call();
             AbstractResponse response = call.response().join();
             if (response == null) {
                 continue; // acks=0: the client expects no answer
@@ -90,6 +111,38 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
+        resume();
+    }
+
+    /** Called from any thread when the total budget falls: rechecks on the event loop. */
+    void resumeIfBelow() {
+        ChannelHandlerContext c = ctx;
+        if (c != null) {
+            c.executor().execute(this::resume);
+        }
+    }
+
+    private void resume() {
+        if (!paused) {
+            return;
+        }
+        if (budget.mayResume(queued)) {
+            paused = false;
+            budget.resumedOne();
+            ctx.channel().config().setAutoRead(true);
+        } else if (budget.connectionBelow(queued)) {
+            budget.waitForTotal(this); // only the total holds it: be woken when that falls
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        budget.forget(this);
+        if (paused) {
+            paused = false;
+            budget.resumedOne();
+        }
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Netty server. The pipeline reads like the data flow: frame (size-limited) → connection
- * (decode, dispatch, ordered responses).
+ * (decode, dispatch, ordered responses, back-pressure by queued request bytes).
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
@@ -31,8 +31,10 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
 
-    public KafkaServer(String host, int port, int threads, int maxFrameBytes, RequestDispatcher dispatcher)
+    public KafkaServer(String host, int port, int threads, int maxFrameBytes, RequestDispatcher dispatcher,
+                       long connectionQueuedBytes, long totalQueuedBytes, com.codahale.metrics.MetricRegistry metrics)
             throws InterruptedException {
+        QueuedBytes budget = new QueuedBytes(connectionQueuedBytes, totalQueuedBytes, metrics);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -50,7 +52,7 @@ public final class KafkaServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("frame", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4))
-                                .addLast("connection", new KafkaConnection(dispatcher));
+                                .addLast("connection", new KafkaConnection(dispatcher, budget));
                     }
                 });
         serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();
