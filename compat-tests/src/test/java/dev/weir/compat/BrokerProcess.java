@@ -62,6 +62,20 @@ abstract class BrokerProcess implements Broker {
         return logFile;
     }
 
+    /** Resident memory of the broker process, from /proc (Linux). */
+    public long residentKb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new AssertionError("no VmRSS for " + name);
+    }
+
     @Override
     public boolean isAlive() {
         return process != null && process.isAlive();

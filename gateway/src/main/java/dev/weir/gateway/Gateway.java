@@ -69,7 +69,7 @@ public final class Gateway implements AutoCloseable {
                 config.getBoolean(GatewayConfig.STORAGE_SYNC),
                 config.getLong(GatewayConfig.STORAGE_MAX_BYTES),
                 config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
-                metrics));
+                metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES)));
         catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
         TopicConfigs topicConfigs = new TopicConfigs(config);
         GatewayConfig.Endpoint advertised = config.advertisedListener();

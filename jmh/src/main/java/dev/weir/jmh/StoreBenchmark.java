@@ -34,7 +34,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The segment store on its own: append throughput by batch size, container count and fsync, and
- * reads of the tail versus older data. {@code java -jar jmh/target/benchmarks.jar StoreBenchmark}
+ * reads of the tail versus older data, with the append cache on and off.
+ * {@code java -jar jmh/target/benchmarks.jar StoreBenchmark -p sync=false -p containers=1}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -58,6 +59,10 @@ public class StoreBenchmark {
     @Param({"true", "false"})
     public boolean sync;
 
+    /** The append cache: 256 MiB, or 0 (off, every read from LMDB). */
+    @Param({"268435456", "0"})
+    public long cacheBytes;
+
     private Path dir;
     private SegmentStore store;
     private String[] segments;
@@ -68,7 +73,7 @@ public class StoreBenchmark {
     public void open() throws IOException {
         dir = Files.createTempDirectory("weir-jmh");
         store = LmdbSegmentStore.open(new StoreOptions(dir, containers, sync, 64L << 30, 64L << 20,
-                new MetricRegistry()));
+                new MetricRegistry(), cacheBytes));
         segments = new String[containers * SEGMENTS_PER_CONTAINER];
         for (int i = 0; i < segments.length; i++) {
             segments[i] = "bench-" + i;

@@ -82,6 +82,7 @@ final class AppendOperation extends Operation<AppendResult> {
             long last = next + e.recordCount() - 1;
             ByteBuffer data = e.data();
             group.putEntry(m.id(), next, last, e.maxTimestamp(), data);
+            group.cacheAppended(segment, next, last, e.maxTimestamp(), data);
             if (e.maxTimestamp() > maxTimestamp) {
                 maxTimestamp = e.maxTimestamp();
                 maxTimestampOffset = next;

@@ -41,6 +41,7 @@ final class GroupTxn {
     private boolean freedSpace;
     private boolean rejectAppends;
     private long appendLimitBytes;
+    private final List<java.util.function.Consumer<ReadIndex>> cacheChanges = new java.util.ArrayList<>();
 
     GroupTxn(ContainerEnv db, Map<String, SegmentMetadata> published) {
         this.db = db;
@@ -56,6 +57,25 @@ final class GroupTxn {
         this.appendLimitBytes = appendLimitBytes;
         changed.clear();
         deleted.clear();
+        cacheChanges.clear();
+    }
+
+    /** A committed entry joins its segment's cached tail once the transaction commits. */
+    void cacheAppended(String segment, long baseOffset, long lastOffset, long maxTimestamp, ByteBuffer data) {
+        cacheChanges.add(index -> index.appended(segment, baseOffset, lastOffset, maxTimestamp, data));
+    }
+
+    /** The segment's stored entries changed in place, or it is gone: its cached tail goes on commit. */
+    void cacheInvalidated(String segment) {
+        cacheChanges.add(index -> index.invalidate(segment));
+    }
+
+    /** After the commit: the read index follows what was committed, in order. */
+    void applyToCache(ReadIndex index) {
+        for (java.util.function.Consumer<ReadIndex> change : cacheChanges) {
+            change.accept(index);
+        }
+        cacheChanges.clear();
     }
 
     void end() {

@@ -101,7 +101,7 @@ public final class LmdbSegmentStore implements SegmentStore {
             checkContainerCount(dir, n);
             for (int i = 0; i < n; i++) {
                 containers[i] = SegmentContainer.open(i, dir.resolve("container-" + i), options.sync(),
-                        initialBytes, capBytes, metrics, timer);
+                        initialBytes, capBytes, options.cacheMaxBytes() / n, metrics, timer);
             }
             return new LmdbSegmentStore(dir, containers, timer, readers, lockChannel);
         } catch (RuntimeException | IOException e) {

@@ -103,6 +103,7 @@ abstract class Operation<R> {
         @Override
         Void apply(GroupTxn group) {
             group.delete(segment, group.require(segment));
+            group.cacheInvalidated(segment);
             return null;
         }
     }
@@ -183,6 +184,7 @@ abstract class Operation<R> {
             if (freed != 0) {
                 group.update(segment, m.withBounds(m.startOffset(), m.sizeBytes() - freed));
             }
+            group.cacheInvalidated(segment);
             return freed;
         }
     }

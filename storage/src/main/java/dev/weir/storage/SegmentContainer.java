@@ -71,6 +71,7 @@ final class SegmentContainer {
 
     // sequencer-thread state
     private final GroupTxn group;
+    private final ReadIndex readIndex;
     private final ByteBuffer scratchValue = ByteBuffer.allocateDirect(8);
     private final List<String> touched = new ArrayList<>();
     private final Set<String> touchedDeleted = new HashSet<>();
@@ -78,7 +79,7 @@ final class SegmentContainer {
     private long ticks;
     private boolean freedSinceTick;
 
-    private SegmentContainer(int index, ContainerEnv env, long mapCapBytes, MetricRegistry metrics,
+    private SegmentContainer(int index, ContainerEnv env, long mapCapBytes, long cacheBytes, MetricRegistry metrics,
                              ScheduledExecutorService timer) {
         this.index = index;
         this.env = env;
@@ -87,16 +88,18 @@ final class SegmentContainer {
         this.waiters = new SegmentWaiters(timer);
         this.batchSize = metrics.histogram("storage.container." + index + ".commit-batch-size");
         this.commitLatency = metrics.timer("storage.container." + index + ".commit-latency");
+        this.readIndex = new ReadIndex(index, cacheBytes, metrics);
         this.group = new GroupTxn(env, published);
         this.completer = Executors.newSingleThreadExecutor(r -> LmdbSegmentStore.storeThread(r, "weir-completer-" + index));
         this.sequencer = LmdbSegmentStore.storeThread(this::sequence, "weir-sequencer-" + index);
     }
 
     static SegmentContainer open(int index, Path dir, boolean sync, long initialMapBytes, long mapCapBytes,
-                                 MetricRegistry metrics, ScheduledExecutorService timer) throws IOException {
+                                 long cacheBytes, MetricRegistry metrics, ScheduledExecutorService timer)
+            throws IOException {
         ContainerEnv env = ContainerEnv.open(dir, initialMapBytes, sync);
         try {
-            SegmentContainer c = new SegmentContainer(index, env, mapCapBytes, metrics, timer);
+            SegmentContainer c = new SegmentContainer(index, env, mapCapBytes, cacheBytes, metrics, timer);
             c.load();
             c.sequencer.start();
             return c;
@@ -195,6 +198,7 @@ final class SegmentContainer {
 
     private void runGroup(List<Operation<?>> ops) {
         long started = System.nanoTime();
+        readIndex.nextGeneration();
         try {
             if (!commit(ops) && ops.size() > 1) {
                 // something unexpected failed the group: give each operation its own transaction
@@ -310,6 +314,7 @@ final class SegmentContainer {
             }
             group.flushMetadata();
             txn.commit();
+            group.applyToCache(readIndex); // committed: the tail cache follows, before anyone is told
         } finally {
             group.end();
             txn.close();
@@ -365,8 +370,15 @@ final class SegmentContainer {
     }
 
     ReadResult read(String segment, long offset, int maxBytes) {
-        if (!published.containsKey(segment)) {
+        SegmentMetadata known = published.get(segment);
+        if (known == null) {
             throw notFound(segment);
+        }
+        if (offset >= known.startOffset() && offset < known.nextOffset()) {
+            ReadResult cached = readIndex.read(segment, offset, maxBytes, known.nextOffset(), known.toInfo(segment));
+            if (cached != null) {
+                return cached;
+            }
         }
         return env.read(txn -> {
             ContainerLayout.Scratch scratch = ContainerLayout.readerScratch();

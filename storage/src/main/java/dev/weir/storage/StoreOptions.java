@@ -11,7 +11,16 @@ import java.nio.file.Path;
  * @param maxBytes       total on-disk budget across containers; appends past it fail with
  *                       {@link StorageFullException}
  * @param initialMapBytes size each container's LMDB map starts at; it grows on demand
+ * @param cacheMaxBytes  off-heap append cache across containers (each gets an equal share, at
+ *                       least one 2 MiB buffer); allocated as it fills; 0 turns it off
  */
 public record StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
-                           MetricRegistry metrics) {
+                           MetricRegistry metrics, long cacheMaxBytes) {
+    /** The default append cache: 256 MiB. */
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+
+    public StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
+                        MetricRegistry metrics) {
+        this(dataDir, containers, sync, maxBytes, initialMapBytes, metrics, DEFAULT_CACHE_BYTES);
+    }
 }

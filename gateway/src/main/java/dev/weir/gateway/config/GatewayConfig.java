@@ -55,6 +55,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     public static final String WATERMARKS_INTERVAL_MS = "watermarks.interval.ms";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String CACHE_MAX_BYTES = "cache.max.bytes";
     public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
     public static final String WATERMARKS_WRITER_TIMEOUT_MS = "watermarks.writer.timeout.ms";
 
@@ -147,6 +148,10 @@ public final class GatewayConfig extends AbstractConfig {
                             + "are computed, and published to __weir_watermarks when they advance.")
             .define(WATERMARKS_WRITER_TIMEOUT_MS, Type.LONG, 60000L, Range.atLeast(1), Importance.MEDIUM,
                     "A writer that has noted no time for this long stops holding a topic's time watermark back.")
+            .define(CACHE_MAX_BYTES, Type.LONG, 268435456L, Range.atLeast(0), Importance.MEDIUM,
+                    "Off-heap append cache for the tails of partitions (Pravega's streaming cache), shared "
+                            + "equally by the storage containers, each at least one 2 MiB buffer; allocated as it "
+                            + "fills. Fetches at the tail are served from it without touching LMDB. 0 turns it off.")
             .define(QUEUED_MAX_REQUEST_BYTES, Type.LONG, 536870912L, Range.atLeast(1), Importance.MEDIUM,
                     "Bytes of requests read but not yet answered, over all connections, above which connections "
                             + "stop reading until the total falls below half of it.")
