@@ -52,11 +52,12 @@ PY
 }
 rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 
-# --- Weir: durable (fsync on every group commit) ---
+# --- Weir: durable (fsync on every group commit); no initial rebalance delay, as Kafka's config below ---
 WEIR_PORT=$(free_port)
 launched=$(date +%s%N)
 java -Xmx1G -Xms1G -jar gateway/target/weir-gateway.jar --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
-  --set log.dir="$WORK/weir-data" --set storage.sync=true >"$WORK/weir.log" 2>&1 &
+  --set log.dir="$WORK/weir-data" --set storage.sync=true --set group.initial.rebalance.delay.ms=0 \
+  >"$WORK/weir.log" 2>&1 &
 WEIR_PID=$!
 PIDS+=($WEIR_PID)
 WEIR_START_MS=$(await_metadata "$WEIR_PORT" "$launched")
