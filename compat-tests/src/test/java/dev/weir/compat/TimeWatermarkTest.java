@@ -248,6 +248,43 @@ class TimeWatermarkTest {
     }
 
     @Test
+    void aDeletedTopicsMarksGoAndATopicReCreatedUnderItsNameStartsAfresh() {
+        String topic = Clients.uniqueTopic("watermarked-recreated");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        long time = 1_800_000_000_000L;
+        for (int i = 0; i < 3; i++) {
+            Kcat.run(broker, List.of("-P", "-t", topic, "-p", "0", "-H", "weir.note-time=" + time, "-H",
+                    "weir.writer=kcat"), "e\n").assertSucceeded();
+        }
+        try (MarkReader reader = new MarkReader(topic)) {
+            assertEquals(Map.of("0", 3L), reader.awaitMark("the first topic's mark", m -> true).streamCut());
+        }
+        try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(broker)) {
+            Clients.get(admin.deleteTopics(List.of(topic)).all());
+        }
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        Kcat.run(broker, List.of("-P", "-t", topic, "-p", "0", "-H", "weir.note-time=" + (time - 60_000), "-H",
+                "weir.writer=kcat"), "again\n").assertSucceeded();
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+            TopicPartition tp = new TopicPartition(MARKS, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<String> values = new ArrayList<>();
+            Await.until(Clients.TIMEOUT, "the new topic's first mark follows a tombstone", () -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                    if (topic.equals(r.key())) {
+                        values.add(r.value());
+                    }
+                });
+                return values.size() >= 3;
+            });
+            assertEquals(null, values.get(1), "the deleted topic's marks were tombstoned");
+            assertTrue(values.get(2).contains("\"lowerTimeBound\":" + (time - 60_000)) && values.get(2).contains("{\"0\":1}"),
+                    "the re-created topic starts afresh: " + values.get(2));
+        }
+    }
+
+    @Test
     void aMalformedNoteTimeIsAnInvalidRecordAndClientsCannotWriteMarks() {
         String topic = Clients.uniqueTopic("watermarked-bad");
         Clients.createTopics(broker, Clients.topic(topic, 1));

@@ -51,6 +51,14 @@ public final class TopicCatalog implements AutoCloseable {
     }
 
     /** Replays the catalog segment, creating it on first start; makes sure every partition has its segment. */
+    private final List<java.util.function.Consumer<TopicMeta>> deletionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Calls {@code listener} with each topic deleted from now on, before a topic of the same name can be created. */
+    public void onDeleted(java.util.function.Consumer<TopicMeta> listener) {
+        deletionListeners.add(listener);
+    }
+
     /** The compacted topic the time watermarks are published to. */
     public static final String WATERMARKS_TOPIC = "__weir_watermarks";
 
@@ -194,6 +202,7 @@ public final class TopicCatalog implements AutoCloseable {
                 }
             }
             log.info("Deleted topic {} (id {})", name, topic.id());
+            deletionListeners.forEach(l -> l.accept(topic));
             return topic;
         });
     }

@@ -90,9 +90,7 @@ public final class ProduceHandler implements ApiHandler {
         boolean byId = version >= 13;
         short acks = req.acks();
         List<CompletableFuture<?>> all = new ArrayList<>();
-        // Times noted by the request's batches, filled in as their appends succeed.
-        java.util.Queue<WatermarkService.Note> notes = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        boolean[] notesTime = new boolean[1];
+        TimeNotes notes = new TimeNotes();
         ProduceResponseData response = new ProduceResponseData();
         for (ProduceRequestData.TopicProduceData td : req.data().topicData()) {
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
@@ -112,13 +110,13 @@ public final class ProduceHandler implements ApiHandler {
                     fail(pr, Errors.INVALID_TOPIC_EXCEPTION, "Topic " + topic.get().name()
                             + " is written by the gateway only");
                 } else {
-                    all.add(append(version, topic.get(), pd, pr, context.clientId(), notes, notesTime));
+                    all.add(append(version, topic.get(), pd, pr, context.clientId(), notes));
                 }
             }
         }
         CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
-        if (notesTime[0]) {
-            watermarks.noteInOrder(context.connectionId(), done, notes);
+        if (notes.any) {
+            watermarks.noteInOrder(context.connectionId(), done, notes.appended);
         }
         if (acks == 0) {
             return CompletableFuture.completedFuture(null);
@@ -127,8 +125,7 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,
-                                           PartitionProduceResponse pr, String clientId,
-                                           java.util.Queue<WatermarkService.Note> notes, boolean[] notesTime) {
+                                           PartitionProduceResponse pr, String clientId, TimeNotes notes) {
         if (!(pd.records() instanceof MemoryRecords records)) {
             fail(pr, Errors.INVALID_RECORD, "Produce request carries no records for partition " + pd.index());
             return CompletableFuture.completedFuture(null);
@@ -149,7 +146,7 @@ public final class ProduceHandler implements ApiHandler {
                 : new KeyOffsetCheck(topic.name() + "-" + pd.index(), validated.keyed());
         WeirHeaders.TimeNote timeNote = validated.timeNote();
         if (timeNote != null) {
-            notesTime[0] = true;
+            notes.any = true;
         }
         if (config.logAppendTime()) {
             batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
@@ -195,7 +192,7 @@ public final class ProduceHandler implements ApiHandler {
         }
         return appended.thenRun(() -> {
             if (pr.errorCode() == Errors.NONE.code()) {
-                notes.add(new WatermarkService.Note(topic.name(), timeNote.writer() == null ? clientId : timeNote.writer(),
+                notes.appended.add(new WatermarkService.Note(topic.name(), timeNote.writer() == null ? clientId : timeNote.writer(),
                         timeNote.time(), pd.index(), pr.baseOffset() + records1));
             }
         });
@@ -222,6 +219,13 @@ public final class ProduceHandler implements ApiHandler {
             transactionalIssueOrder.put(segment, issued.handle((x, failure) -> null));
         }
         return issued.thenCompose(f -> f);
+    }
+
+    /** The times a request's batches note (weir.note-time), filled in as their appends succeed. */
+    private static final class TimeNotes {
+        /** Set while the request is read: some batch notes a time, so the request takes its turn in order. */
+        boolean any;
+        final java.util.Queue<WatermarkService.Note> appended = new java.util.concurrent.ConcurrentLinkedQueue<>();
     }
 
     private static CompletableFuture<Void> refused(PartitionProduceResponse pr, MutableRecordBatch batch, Errors e) {

@@ -47,6 +47,8 @@ public final class WatermarkService {
     private final long writerTimeoutMs;
     private final Map<String, TopicWriters> writers = new HashMap<>();
     private final Map<String, TimeWatermark> published = new HashMap<>();
+    /** Topics deleted since the last round, whose marks go (a tombstone) at the next one. */
+    private final List<String> deleted = new ArrayList<>();
     /** Per connection, the notes of its latest request, so that notes apply in request order. */
     private final Map<String, CompletableFuture<Void>> inOrder = new HashMap<>();
 
@@ -59,6 +61,7 @@ public final class WatermarkService {
     /** Creates {@value #TOPIC} if missing and reads the marks published before. */
     public static WatermarkService open(TopicCatalog catalog, SegmentStore store, long writerTimeoutMs) {
         WatermarkService service = new WatermarkService(catalog, store, writerTimeoutMs);
+        catalog.onDeleted(service::topicDeleted);
         TopicMeta topic = service.marksTopic();
         long offset = store.getInfo(topic.segment(0)).join().startOffset();
         while (true) {
@@ -75,6 +78,14 @@ public final class WatermarkService {
         }
         log.info("Time watermarks: {} topics have marks in {}", service.published.size(), TOPIC);
         return service;
+    }
+
+    /** A deleted topic's writers and marks are forgotten at once: a new topic of that name starts afresh. */
+    private synchronized void topicDeleted(TopicMeta topic) {
+        writers.remove(topic.name());
+        if (published.remove(topic.name()) != null) {
+            deleted.add(topic.name());
+        }
     }
 
     private void replay(Record record) {
@@ -127,50 +138,81 @@ public final class WatermarkService {
         return Optional.ofNullable(published.get(topic));
     }
 
-    /** One round of the algorithm over every topic with writers; publishes the marks that are due. */
+    /**
+     * One round: tombstones for deleted topics first (so a re-created topic's first mark is not
+     * wiped), then the algorithm over every topic with writers, publishing the marks that are due.
+     */
     public void run() {
-        try {
-            List<TimeWatermark> due = new ArrayList<>();
-            List<String> deleted = new ArrayList<>();
-            synchronized (this) {
-                long now = System.currentTimeMillis();
-                for (var it = writers.entrySet().iterator(); it.hasNext(); ) {
-                    var e = it.next();
-                    Optional<TopicMeta> topic = catalog.byName(e.getKey());
-                    if (topic.isEmpty()) {
-                        it.remove();
-                        continue;
-                    }
-                    e.getValue().next(e.getKey(), published.get(e.getKey()), topic.get().partitions(), now,
-                            writerTimeoutMs).ifPresent(due::add);
-                    if (e.getValue().isEmpty()) {
-                        it.remove();
-                    }
+        List<String> gone;
+        synchronized (this) {
+            for (String name : published.keySet()) {
+                if (catalog.byName(name).isEmpty() && !deleted.contains(name)) {
+                    deleted.add(name); // deleted while the gateway was down
                 }
-                for (String name : published.keySet()) {
+            }
+            gone = new ArrayList<>(deleted);
+            deleted.clear();
+        }
+        for (int i = 0; i < gone.size(); i++) {
+            String name = gone.get(i);
+            try {
+                publish(name, null);
+                synchronized (this) {
                     if (catalog.byName(name).isEmpty()) {
-                        deleted.add(name);
+                        published.remove(name);
                     }
                 }
+            } catch (RuntimeException e) {
+                log.warn("Time watermarks: the tombstone of deleted topic {} failed and will be retried: {}", name,
+                        e.toString());
+                synchronized (this) {
+                    deleted.addAll(gone.subList(i, gone.size()));
+                }
+                return;
             }
-            for (TimeWatermark mark : due) {
+        }
+        List<TimeWatermark> due = new ArrayList<>();
+        List<org.apache.kafka.common.Uuid> dueIds = new ArrayList<>();
+        synchronized (this) {
+            long now = System.currentTimeMillis();
+            for (var it = writers.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                Optional<TopicMeta> topic = catalog.byName(e.getKey());
+                if (topic.isEmpty()) {
+                    it.remove();
+                    continue;
+                }
+                Optional<TimeWatermark> mark = e.getValue().next(e.getKey(), published.get(e.getKey()),
+                        topic.get().partitions(), now, writerTimeoutMs);
+                if (mark.isPresent()) {
+                    due.add(mark.get());
+                    dueIds.add(topic.get().id());
+                }
+                if (e.getValue().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+        for (int i = 0; i < due.size(); i++) {
+            TimeWatermark mark = due.get(i);
+            try {
                 publish(mark.topic(), mark.toJson());
-                synchronized (this) {
-                    published.put(mark.topic(), mark);
-                    TopicWriters w = writers.get(mark.topic());
-                    if (w != null) {
-                        w.published();
-                    }
+            } catch (RuntimeException e) {
+                log.warn("Time watermarks: publishing the mark of {} failed and will be retried: {}", mark.topic(),
+                        e.toString());
+                return;
+            }
+            synchronized (this) {
+                if (!catalog.byName(mark.topic()).map(TopicMeta::id).equals(Optional.of(dueIds.get(i)))) {
+                    deleted.add(mark.topic()); // deleted (or re-created) while its mark was written
+                    continue;
+                }
+                published.put(mark.topic(), mark);
+                TopicWriters w = writers.get(mark.topic());
+                if (w != null) {
+                    w.published();
                 }
             }
-            for (String name : deleted) {
-                publish(name, null); // a tombstone: the topic is gone, and so are its marks
-                synchronized (this) {
-                    published.remove(name);
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("Time watermarks: this round failed and will be retried: {}", e.toString());
         }
     }
 
