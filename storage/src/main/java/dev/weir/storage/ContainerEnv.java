@@ -58,9 +58,9 @@ final class ContainerEnv implements AutoCloseable {
     static ContainerEnv open(Path dir, long initialMapBytes, boolean sync) throws java.io.IOException {
         Files.createDirectories(dir);
         List<EnvFlags> flags = new ArrayList<>(List.of(EnvFlags.MDB_NOTLS));
-        if (!sync) {
-            flags.add(EnvFlags.MDB_NOSYNC);
-        }
+        // With sync, a commit flushes its data pages but not the meta page that makes them current;
+        // syncMeta() does that off the sequencer, before anyone is told (see SegmentContainer).
+        flags.add(sync ? EnvFlags.MDB_NOMETASYNC : EnvFlags.MDB_NOSYNC);
         Env<ByteBuffer> env = Env.create()
                 .setMapSize(initialMapBytes)
                 .setMaxDbs(8)
@@ -71,6 +71,21 @@ final class ContainerEnv implements AutoCloseable {
         } catch (RuntimeException e) {
             env.close();
             throw e;
+        }
+    }
+
+    /**
+     * Flushes the file to disk, including the meta pages of commits made with MDB_NOMETASYNC: once
+     * it returns, every transaction committed before the call is durable. Their data pages were
+     * flushed by the commits themselves, before the meta pages were written, so the order LMDB
+     * relies on for integrity after a power loss holds.
+     */
+    void syncMeta() {
+        mapLock.readLock().lock();
+        try {
+            env.sync(true);
+        } finally {
+            mapLock.readLock().unlock();
         }
     }
 

@@ -65,12 +65,17 @@ final class SegmentContainer {
     private final SegmentWaiters waiters;
     private final Histogram batchSize;
     private final Timer commitLatency;
+    private final Timer flushLatency;
     private final Thread sequencer;
     private final ExecutorService completer;
     private volatile boolean accepting = true;
 
     // sequencer-thread state
     private final GroupTxn group;
+    private final boolean sync;
+    /** Groups committed so far (sequencer), and how many of them are known durable (completer). */
+    private volatile long committedGroups;
+    private long durableGroups;
     private final ReadIndex readIndex;
     private final ByteBuffer scratchValue = ByteBuffer.allocateDirect(8);
     private final List<String> touched = new ArrayList<>();
@@ -79,15 +84,17 @@ final class SegmentContainer {
     private long ticks;
     private boolean freedSinceTick;
 
-    private SegmentContainer(int index, ContainerEnv env, long mapCapBytes, long cacheBytes, MetricRegistry metrics,
-                             ScheduledExecutorService timer) {
+    private SegmentContainer(int index, ContainerEnv env, boolean sync, long mapCapBytes, long cacheBytes,
+                             MetricRegistry metrics, ScheduledExecutorService timer) {
         this.index = index;
+        this.sync = sync;
         this.env = env;
         this.mapCapBytes = mapCapBytes;
         this.reserveBytes = Math.min(64L << 20, Math.max(256L << 10, mapCapBytes / 32));
         this.waiters = new SegmentWaiters(timer);
         this.batchSize = metrics.histogram("storage.container." + index + ".commit-batch-size");
         this.commitLatency = metrics.timer("storage.container." + index + ".commit-latency");
+        this.flushLatency = metrics.timer("storage.container." + index + ".flush-latency");
         this.readIndex = new ReadIndex(index, cacheBytes, metrics);
         this.group = new GroupTxn(env, published);
         this.completer = Executors.newSingleThreadExecutor(r -> LmdbSegmentStore.storeThread(r, "weir-completer-" + index));
@@ -99,7 +106,7 @@ final class SegmentContainer {
             throws IOException {
         ContainerEnv env = ContainerEnv.open(dir, initialMapBytes, sync);
         try {
-            SegmentContainer c = new SegmentContainer(index, env, mapCapBytes, cacheBytes, metrics, timer);
+            SegmentContainer c = new SegmentContainer(index, env, sync, mapCapBytes, cacheBytes, metrics, timer);
             c.load();
             c.sequencer.start();
             return c;
@@ -214,13 +221,31 @@ final class SegmentContainer {
         }
         commitLatency.update(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         batchSize.update(ops.size());
+        long groupNumber = ++committedGroups;
         List<String> changed = touched.isEmpty() ? List.of() : new ArrayList<>(touched);
         Set<String> deleted = touchedDeleted.isEmpty() ? Set.of() : new HashSet<>(touchedDeleted);
         touched.clear();
         touchedDeleted.clear();
         Runnable completion = () -> {
-            for (Operation<?> op : ops) {
-                op.complete();
+            boolean durable = true;
+            if (sync && durableGroups < groupNumber) {
+                // One flush covers every group committed before it starts, so the sequencer's next
+                // commit overlaps this flush instead of waiting for it.
+                long target = committedGroups;
+                try (Timer.Context t = flushLatency.time()) {
+                    env.syncMeta();
+                    durableGroups = target;
+                } catch (RuntimeException e) {
+                    log.error("container {}: flushing committed groups to disk failed", index, e);
+                    StorageException failure = new StorageException("container " + index + " could not flush to disk", e);
+                    ops.forEach(op -> op.future.completeExceptionally(failure));
+                    durable = false;
+                }
+            }
+            if (durable) {
+                for (Operation<?> op : ops) {
+                    op.complete();
+                }
             }
             if (!changed.isEmpty()) {
                 waiters.segmentsChanged(changed, deleted, published::get);
