@@ -40,6 +40,21 @@ class BackpressureTest {
         return offsets;
     }
 
+    /**
+     * A connection resumes on its event loop after the answer that freed the budget is sent, so the
+     * client may see the answer a moment before the resume: poll, with a deadline.
+     */
+    private static void awaitNoneLeftPaused(MetricRegistry m) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (m.counter("kafka.network.backpressure.paused-connections").getCount() != 0) {
+            if (System.nanoTime() > deadline) {
+                assertEquals(0, m.counter("kafka.network.backpressure.paused-connections").getCount(),
+                        "every paused connection resumed");
+            }
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void aConnectionOverItsLimitPausesAndEveryRequestIsStillAnswered(@TempDir Path dir) throws Exception {
         // One byte: every request read pauses its connection until that request is answered.
@@ -49,7 +64,7 @@ class BackpressureTest {
             assertEquals(java.util.stream.LongStream.range(0, 500).boxed().toList(), offsets);
             MetricRegistry m = g.gateway.metrics();
             assertTrue(m.counter("kafka.network.backpressure.pauses").getCount() > 0, "connections were paused");
-            assertEquals(0, m.counter("kafka.network.backpressure.paused-connections").getCount(), "and resumed");
+            awaitNoneLeftPaused(m);
             assertEquals(0L, m.getGauges().get("kafka.network.queued-request-bytes").getValue(), "nothing stays queued");
         }
     }
@@ -71,7 +86,7 @@ class BackpressureTest {
             assertEquals(299L, b.get(299));
             MetricRegistry m = g.gateway.metrics();
             assertTrue(m.counter("kafka.network.backpressure.pauses").getCount() > 0, "connections were paused");
-            assertEquals(0, m.counter("kafka.network.backpressure.paused-connections").getCount(), "and resumed");
+            awaitNoneLeftPaused(m);
         }
     }
 }
