@@ -61,9 +61,6 @@ public final class Gateway implements AutoCloseable {
         metrics = new MetricRegistry();
         jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
                 ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").build() : null;
-        if (jmx != null) {
-            jmx.start();
-        }
         store = LmdbSegmentStore.open(new StoreOptions(config.dataDir(),
                 config.getInt(GatewayConfig.STORAGE_CONTAINERS),
                 config.getBoolean(GatewayConfig.STORAGE_SYNC),
@@ -148,6 +145,9 @@ public final class Gateway implements AutoCloseable {
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         identity.bound(server.port());
+        if (jmx != null) {
+            jmx.start(); // after the listener: registering the MBeans need not delay the first answer
+        }
         log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, identity.host(),
                 identity.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
