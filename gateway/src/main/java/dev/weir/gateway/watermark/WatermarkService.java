@@ -133,11 +133,6 @@ public final class WatermarkService {
         }
     }
 
-    /** The mark last published for a topic. */
-    public synchronized Optional<TimeWatermark> latest(String topic) {
-        return Optional.ofNullable(published.get(topic));
-    }
-
     /**
      * One round: tombstones for deleted topics first (so a re-created topic's first mark is not
      * wiped), then the algorithm over every topic with writers, publishing the marks that are due.
