@@ -1,6 +1,7 @@
 package dev.weir.storage;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Pravega's append-friendly cache (its "streaming cache", {@code DirectMemoryCache}): off-heap
@@ -95,11 +96,7 @@ public final class AppendCache {
 
     /** Copies {@code length} bytes of the entry ending at {@code address}, from byte {@code from}, into {@code dst}. */
     public synchronized void read(int address, long from, int length, byte[] dst, int dstOffset) {
-        int blocks = chainLength[address];
-        int[] chain = new int[blocks];
-        for (int i = blocks - 1, b = address; i >= 0; i--, b = previous[b]) {
-            chain[i] = b;
-        }
+        int[] chain = chain(address);
         int i = (int) (from / BLOCK_BYTES);
         int at = (int) (from % BLOCK_BYTES);
         while (length > 0) {
@@ -113,6 +110,42 @@ public final class AppendCache {
         }
     }
 
+    /**
+     * Adds to {@code out} views of {@code length} bytes of the entry ending at {@code address}, from
+     * byte {@code from}: one view per run of physically adjacent blocks. The views see the cache's
+     * memory itself, so the caller must keep the entry from being deleted while it uses them.
+     */
+    public synchronized void views(int address, long from, int length, List<ByteBuffer> out) {
+        int[] chain = chain(address);
+        int i = (int) (from / BLOCK_BYTES);
+        int at = (int) (from % BLOCK_BYTES);
+        int runBuffer = -1;
+        int runStart = 0;
+        int runLength = 0;
+        while (length > 0) {
+            int b = chain[i];
+            int n = Math.min(length, used[b] - at);
+            int position = start(b) + at;
+            int bufferIndex = b / BLOCKS_PER_BUFFER;
+            if (bufferIndex == runBuffer && runStart + runLength == position) {
+                runLength += n;
+            } else {
+                if (runLength > 0) {
+                    out.add(buffers[runBuffer].slice(runStart, runLength));
+                }
+                runBuffer = bufferIndex;
+                runStart = position;
+                runLength = n;
+            }
+            length -= n;
+            at = 0;
+            i++;
+        }
+        if (runLength > 0) {
+            out.add(buffers[runBuffer].slice(runStart, runLength));
+        }
+    }
+
     /** Frees the blocks of the entry ending at {@code address}. */
     public synchronized void delete(int address) {
         for (int b = address; b != NO_ADDRESS; ) {
@@ -122,6 +155,16 @@ public final class AppendCache {
             usedBlocks--;
             b = p;
         }
+    }
+
+    /** The blocks of the entry ending at {@code address}, first to last. */
+    private int[] chain(int address) {
+        int blocks = chainLength[address];
+        int[] chain = new int[blocks];
+        for (int i = blocks - 1, b = address; i >= 0; i--, b = previous[b]) {
+            chain[i] = b;
+        }
+        return chain;
     }
 
     private int allocate() {

@@ -231,6 +231,11 @@ public final class LmdbSegmentStore implements SegmentStore {
     }
 
     @Override
+    public CompletableFuture<ReadResult> readShared(String segment, long offset, int maxBytes) {
+        return now(() -> container(segment).read(segment, offset, maxBytes, true));
+    }
+
+    @Override
     public CompletableFuture<ReadResult> readWait(String segment, long offset, int maxBytes, Duration maxWait) {
         Objects.requireNonNull(maxWait, "maxWait");
         CompletableFuture<ReadResult> first = read(segment, offset, maxBytes);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A container's read index (Pravega's): which recent entries of each segment sit in the
@@ -37,6 +38,10 @@ final class ReadIndex {
         long[] maxTimestamp = new long[16];
         int[] start = new int[16];
         int count;
+        /** Shared reads holding views of this chunk's blocks; guarded by the tail. */
+        int pins;
+        /** Out of the index but still pinned: its blocks are freed by the last release. */
+        boolean dropped;
 
         void add(long b, long l, long ts, int at) {
             if (count == base.length) {
@@ -71,6 +76,7 @@ final class ReadIndex {
     private final Meter misses;
     private final Counter evictions;
     private volatile long generation;
+    private final AtomicInteger leases = new AtomicInteger();
 
     ReadIndex(int container, long maxBytes, MetricRegistry metrics) {
         this.cache = maxBytes > 0 ? new AppendCache(maxBytes) : null;
@@ -81,6 +87,7 @@ final class ReadIndex {
         this.misses = metrics.meter("storage.cache.misses");
         this.evictions = metrics.counter("storage.cache.evictions");
         metrics.gauge("storage.container." + container + ".cache-used-bytes", () -> this::usedBytes);
+        metrics.gauge("storage.container." + container + ".cache-leases", () -> this::outstandingLeases);
         metrics.gauge("storage.cache.hit-ratio", () -> new RatioGauge() {
             @Override
             protected Ratio getRatio() {
@@ -142,9 +149,11 @@ final class ReadIndex {
 
     /**
      * Entries from the one holding {@code offset}, up to {@code maxBytes} (at least one) and below
-     * {@code endOffset}, copied out of the cache; null if the cache does not hold that entry.
+     * {@code endOffset}; null if the cache does not hold that entry. An ordinary read copies the bytes
+     * out of the cache; a shared one hands out views of the cache's memory and pins their chunks
+     * until the result is released.
      */
-    ReadResult read(String segment, long offset, int maxBytes, long endOffset, SegmentInfo info) {
+    ReadResult read(String segment, long offset, int maxBytes, long endOffset, SegmentInfo info, boolean shared) {
         if (cache == null) {
             return null;
         }
@@ -196,7 +205,8 @@ final class ReadIndex {
                 misses.mark();
                 return null;
             }
-            byte[] all = new byte[(int) total];
+            byte[] all = shared ? null : new byte[(int) total];
+            List<ByteBuffer> views = shared ? new ArrayList<>(4) : null;
             List<StoredEntry> entries = new ArrayList<>();
             int at = 0;
             for (int r = 0; r < from.size(); r++) {
@@ -204,17 +214,76 @@ final class ReadIndex {
                 int i = ranges.get(r)[0];
                 int n = ranges.get(r)[1];
                 int bytes = c.end(i + n - 1) - c.start[i];
-                cache.read(c.address, c.start[i], bytes, all, at);
+                if (shared) {
+                    cache.views(c.address, c.start[i], bytes, views);
+                    c.pins++;
+                } else {
+                    cache.read(c.address, c.start[i], bytes, all, at);
+                }
                 for (int k = i; k < i + n; k++) {
                     int size = c.end(k) - c.start[k];
-                    entries.add(new StoredEntry(c.base[k], c.last[k], c.maxTimestamp[k],
-                            ByteBuffer.wrap(all, at, size).slice()));
+                    entries.add(shared ? new StoredEntry(c.base[k], c.last[k], c.maxTimestamp[k], null, size)
+                            : new StoredEntry(c.base[k], c.last[k], c.maxTimestamp[k], ByteBuffer.wrap(all, at, size).slice()));
                     at += size;
                 }
             }
             hits.mark();
-            return new ReadResult(entries, info);
+            if (!shared) {
+                return new ReadResult(entries, info);
+            }
+            leases.incrementAndGet();
+            return new ReadResult(entries, info, new Pinned(tail, from, views));
         }
+    }
+
+    /** A shared read's hold on the chunks its views point into. */
+    private final class Pinned implements ReadResult.Lease {
+        private final Tail tail;
+        private final List<Chunk> chunks;
+        private final List<ByteBuffer> views;
+        private boolean released;
+
+        Pinned(Tail tail, List<Chunk> chunks, List<ByteBuffer> views) {
+            this.tail = tail;
+            this.chunks = chunks;
+            this.views = views;
+        }
+
+        @Override
+        public ByteBuffer[] slices(int length) {
+            List<ByteBuffer> out = new ArrayList<>(views.size());
+            for (ByteBuffer v : views) {
+                if (length <= 0) {
+                    break;
+                }
+                int n = Math.min(length, v.remaining());
+                out.add(v.slice(v.position(), n));
+                length -= n;
+            }
+            return out.toArray(ByteBuffer[]::new);
+        }
+
+        @Override
+        public void release() {
+            synchronized (tail) {
+                if (released) {
+                    return;
+                }
+                released = true;
+                leases.decrementAndGet();
+                for (Chunk c : chunks) {
+                    c.pins--;
+                    if (c.pins == 0 && c.dropped) {
+                        cache.delete(c.address);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Shared reads not yet released. */
+    int outstandingLeases() {
+        return leases.get();
     }
 
     long usedBytes() {
@@ -255,9 +324,7 @@ final class ReadIndex {
                 if (c == null) {
                     continue;
                 }
-                if (c.address != AppendCache.NO_ADDRESS) {
-                    cache.delete(c.address);
-                }
+                free(c);
                 evictions.inc();
                 Chunk next = t.chunks.peekFirst();
                 if (next != null) {
@@ -269,10 +336,20 @@ final class ReadIndex {
 
     private void drop(Tail tail) {
         for (Chunk c : tail.chunks) {
-            if (c.address != AppendCache.NO_ADDRESS) {
-                cache.delete(c.address);
-            }
+            free(c);
         }
         tail.chunks.clear();
+    }
+
+    /** Frees a chunk leaving the index now, or marks it for its last shared reader to free; tail locked. */
+    private void free(Chunk c) {
+        if (c.address == AppendCache.NO_ADDRESS) {
+            return;
+        }
+        if (c.pins > 0) {
+            c.dropped = true;
+        } else {
+            cache.delete(c.address);
+        }
     }
 }

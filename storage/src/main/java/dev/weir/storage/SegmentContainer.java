@@ -395,12 +395,18 @@ final class SegmentContainer {
     }
 
     ReadResult read(String segment, long offset, int maxBytes) {
+        return read(segment, offset, maxBytes, false);
+    }
+
+    /** A read; a shared one may hand out views of the cache (see {@link SegmentStore#readShared}). */
+    ReadResult read(String segment, long offset, int maxBytes, boolean shared) {
         SegmentMetadata known = published.get(segment);
         if (known == null) {
             throw notFound(segment);
         }
         if (offset >= known.startOffset() && offset < known.nextOffset()) {
-            ReadResult cached = readIndex.read(segment, offset, maxBytes, known.nextOffset(), known.toInfo(segment));
+            ReadResult cached = readIndex.read(segment, offset, maxBytes, known.nextOffset(), known.toInfo(segment),
+                    shared);
             if (cached != null) {
                 return cached;
             }

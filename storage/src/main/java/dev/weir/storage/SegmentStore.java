@@ -45,6 +45,15 @@ public interface SegmentStore extends AutoCloseable {
     CompletableFuture<ReadResult> read(String segment, long offset, int maxBytes);
 
     /**
+     * Like {@link #read}, but entries served from the tail cache are not copied: the result's
+     * {@link ReadResult#bytes bytes} are views of the cache's off-heap memory, which stays reserved
+     * for them until the caller calls {@link ReadResult#release()} (it must, exactly when it is done
+     * with them). Entries carry no {@code data} of their own. Meant for sending stored bytes to a
+     * socket without copying them.
+     */
+    CompletableFuture<ReadResult> readShared(String segment, long offset, int maxBytes);
+
+    /**
      * A future read: like {@link #read}, but if {@code offset} is at the segment's end, waits until
      * data arrives there or {@code maxWait} passes (then completes with no entries).
      */

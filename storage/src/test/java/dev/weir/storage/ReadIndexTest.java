@@ -91,4 +91,63 @@ class ReadIndexTest {
             }
         }
     }
+
+    private static byte[] concat(ByteBuffer[] parts) {
+        int n = 0;
+        for (ByteBuffer p : parts) {
+            n += p.remaining();
+        }
+        ByteBuffer all = ByteBuffer.allocate(n);
+        for (ByteBuffer p : parts) {
+            all.put(p.duplicate());
+        }
+        return all.array();
+    }
+
+    @Test
+    void sharedReadsAreViewsThatOutliveEvictionUntilReleased() {
+        MetricRegistry metrics = new MetricRegistry();
+        Random random = new Random(7);
+        try (LmdbSegmentStore store = LmdbSegmentStore.open(new StoreOptions(dir, 1, false, 1L << 30, 1L << 20, metrics,
+                AppendCache.BUFFER_BYTES))) {
+            get(store.createSegment("a/0"));
+            get(store.createSegment("b/0"));
+            for (int i = 0; i < 20; i++) {
+                byte[] payload = new byte[3000 + random.nextInt(6000)];
+                random.nextBytes(payload);
+                get(store.append("a/0", Append.of(entry(payload, 2))));
+            }
+            ReadResult copied = get(store.read("a/0", 0, 1 << 20));
+            ReadResult shared = get(store.readShared("a/0", 0, 1 << 20));
+            assertEquals(copied.entries().size(), shared.entries().size());
+            assertTrue(shared.lease() != null, "the tail came from the cache as views");
+            ByteBuffer[] views = shared.bytes(shared.entries().size());
+            for (ByteBuffer v : views) {
+                assertTrue(v.isDirect(), "views point into the cache's off-heap memory");
+            }
+            assertTrue(views.length < shared.entries().size(), "adjacent blocks are joined into one view");
+            byte[] expected = concat(copied.bytes(copied.entries().size()));
+            assertArrayEquals(expected, concat(views), "views hold the stored bytes");
+            int firstTwo = shared.entries().get(0).size() + shared.entries().get(1).size();
+            assertArrayEquals(java.util.Arrays.copyOf(expected, firstTwo), concat(shared.bytes(2)), "a prefix of the entries");
+
+            @SuppressWarnings("unchecked")
+            com.codahale.metrics.Gauge<Long> used = metrics.getGauges().get("storage.container.0.cache-used-bytes");
+            assertEquals(1, metrics.getGauges().get("storage.container.0.cache-leases").getValue());
+            // 6 MiB into another segment evicts a/0's chunk, which the shared read still pins: its
+            // blocks must not be handed out again while the views are held.
+            for (int i = 0; i < 600; i++) {
+                byte[] payload = new byte[10_000];
+                random.nextBytes(payload);
+                get(store.append("b/0", Append.of(entry(payload, 1))));
+            }
+            assertTrue(metrics.counter("storage.cache.evictions").getCount() > 0);
+            assertArrayEquals(expected, concat(views), "pinned views survive eviction unchanged");
+            long before = used.getValue();
+            shared.release();
+            shared.release(); // idempotent
+            assertEquals(0, metrics.getGauges().get("storage.container.0.cache-leases").getValue());
+            assertTrue(used.getValue() < before, "the evicted chunk's blocks are freed by the release");
+        }
+    }
 }

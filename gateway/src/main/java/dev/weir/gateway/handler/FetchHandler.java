@@ -3,6 +3,7 @@ package dev.weir.gateway.handler;
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.api.StoredRecords;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.producer.PartitionTransactions;
@@ -10,7 +11,6 @@ import org.apache.kafka.common.IsolationLevel;
 import dev.weir.storage.ReadResult;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoredEntry;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,7 +111,14 @@ public final class FetchHandler implements ApiHandler {
         int responseSessionId = session == null ? FetchMetadata.INVALID_SESSION_ID : session.id;
         boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
         return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline, readCommitted)
-                .thenApply(results -> respond(results, maxBytes, session, incremental, responseSessionId, readCommitted));
+                .thenApply(results -> {
+                    try {
+                        return respond(results, maxBytes, session, incremental, responseSessionId, readCommitted);
+                    } catch (RuntimeException e) {
+                        results.forEach(Result::release);
+                        throw e;
+                    }
+                });
     }
 
     private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version) {
@@ -130,6 +137,11 @@ public final class FetchHandler implements ApiHandler {
 
     /** What one partition read gave. */
     private record Result(Wanted wanted, ReadResult read, Errors error) {
+        void release() {
+            if (read != null) {
+                read.release();
+            }
+        }
     }
 
     private CompletableFuture<List<Result>> attempt(List<Wanted> wanted, int maxBytes, int minBytes, long deadline,
@@ -141,7 +153,7 @@ public final class FetchHandler implements ApiHandler {
                 continue;
             }
             int limit = Math.min(w.maxBytes(), maxBytes);
-            reads.add(store.read(w.topic().segment(w.key().partition()), w.fetchOffset(), Math.max(1, limit))
+            reads.add(store.readShared(w.topic().segment(w.key().partition()), w.fetchOffset(), Math.max(1, limit))
                     .handle((r, e) -> {
                         if (e != null) {
                             return new Result(w, null, KafkaErrors.of(e));
@@ -175,7 +187,7 @@ public final class FetchHandler implements ApiHandler {
                     long lso = transactions.lastStableOffset(segment, hw);
                     for (StoredEntry e : r.read().entries()) {
                         if (e.lastOffset() < lso) {
-                            bytes += e.data().remaining();
+                            bytes += e.size();
                         }
                     }
                     waitFrom = Math.max(waitFrom, lso < hw ? hw : waitFrom);
@@ -187,6 +199,7 @@ public final class FetchHandler implements ApiHandler {
             if (bytes >= minBytes || anyError || remainingNanos <= 0 || wanted.isEmpty() || waits.isEmpty()) {
                 return CompletableFuture.completedFuture(results);
             }
+            results.forEach(Result::release); // read again when data arrives
             return CompletableFuture.anyOf(waits.toArray(CompletableFuture[]::new)).handle((x, e) -> null)
                     .thenCompose(x -> attempt(wanted, maxBytes, minBytes, deadline, readCommitted));
         });
@@ -218,7 +231,7 @@ public final class FetchHandler implements ApiHandler {
                         .setLogStartOffset(FetchResponse.INVALID_LOG_START_OFFSET);
             }
             List<StoredEntry> entries = r.error() == Errors.NONE && r.read() != null ? r.read().entries() : List.of();
-            List<ByteBuffer> taken = new ArrayList<>(entries.size());
+            int taken = 0;
             long size = 0;
             long partitionLimit = w.maxBytes();
             long lastTaken = -1;
@@ -226,32 +239,36 @@ public final class FetchHandler implements ApiHandler {
                 if (e.lastOffset() >= readLimit) {
                     break;
                 }
-                int n = e.data().remaining();
+                int n = e.size();
                 boolean fits = size + n <= partitionLimit && size + n <= budget;
-                if (!fits && !(firstNonEmpty && taken.isEmpty())) {
+                if (!fits && !(firstNonEmpty && taken == 0)) {
                     break;
                 }
-                taken.add(e.data());
+                taken++;
                 size += n;
                 lastTaken = e.lastOffset();
             }
             if (readCommitted && r.error() == Errors.NONE && r.read() != null) {
                 // The aborted transactions with data among the returned batches, so the consumer drops it.
                 List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
-                if (!taken.isEmpty()) {
+                if (taken > 0) {
                     transactions.aborted(segment, w.fetchOffset(), lastTaken + 1).forEach(a -> aborted.add(
                             new FetchResponseData.AbortedTransaction().setProducerId(a.producerId())
                                     .setFirstOffset(a.firstOffset())));
                 }
                 pd.setAbortedTransactions(aborted);
             }
-            if (!taken.isEmpty()) {
+            if (taken > 0) {
                 firstNonEmpty = false;
                 budget -= size;
+                // The response holds the read from here: the connection releases it once it is written.
+                pd.setRecords(new StoredRecords(r.read(), taken));
+            } else {
+                pd.setRecords(MemoryRecords.EMPTY);
+                r.release();
             }
-            pd.setRecords(taken.isEmpty() ? MemoryRecords.EMPTY : MemoryRecords.readableRecords(concat(taken, size)));
-            if (session != null && !include(session, w.key(), pd, taken.isEmpty()) && incremental) {
-                continue;
+            if (session != null && !include(session, w.key(), pd, taken == 0) && incremental) {
+                continue; // unchanged, so nothing taken and nothing held
             }
             out.put(w.key(), pd);
         }
@@ -272,29 +289,6 @@ public final class FetchHandler implements ApiHandler {
             cp.lastLogStartOffset = pd.logStartOffset();
             return changed;
         }
-    }
-
-    /** The entries' bytes as one buffer: a single slice when they lie back to back in one array (as reads return them). */
-    private static ByteBuffer concat(List<ByteBuffer> parts, long size) {
-        ByteBuffer first = parts.get(0);
-        if (parts.size() == 1) {
-            return first.duplicate();
-        }
-        boolean contiguous = first.hasArray();
-        int end = first.arrayOffset() + first.position() + first.remaining();
-        for (int i = 1; contiguous && i < parts.size(); i++) {
-            ByteBuffer p = parts.get(i);
-            contiguous = p.hasArray() && p.array() == first.array() && p.arrayOffset() + p.position() == end;
-            end += p.remaining();
-        }
-        if (contiguous) {
-            return ByteBuffer.wrap(first.array(), first.arrayOffset() + first.position(), (int) size).slice();
-        }
-        ByteBuffer all = ByteBuffer.allocate((int) size);
-        for (ByteBuffer p : parts) {
-            all.put(p.duplicate());
-        }
-        return all.flip();
     }
 
     private static FetchResponse topLevelError(Errors error) {

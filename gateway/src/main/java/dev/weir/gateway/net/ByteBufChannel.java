@@ -11,31 +11,63 @@ import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 
 /**
- * Collects what a kafka-clients {@link Send} writes into one Netty buffer, wrapping each written
- * ByteBuffer instead of copying it, so stored record bytes reach the socket without a copy.
+ * Collects what a kafka-clients {@link Send} writes into one Netty buffer of direct memory, which
+ * the socket takes without a further copy. Direct buffers (stored records served from the tail
+ * cache) are wrapped, not copied; heap buffers (headers, fields, records read from LMDB) are copied
+ * into pooled direct buffers, consecutive ones into the same buffer, as Netty would otherwise copy
+ * the whole response.
  */
 final class ByteBufChannel implements TransferableChannel {
+    private final ByteBufAllocator alloc;
     private final CompositeByteBuf out;
+    /** Heap bytes written since the last direct buffer, not yet added to {@link #out}. */
+    private ByteBuf pending;
 
     private ByteBufChannel(ByteBufAllocator alloc) {
-        this.out = alloc.compositeBuffer(Integer.MAX_VALUE);
+        this.alloc = alloc;
+        this.out = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
     }
 
     static ByteBuf drain(Send send, ByteBufAllocator alloc) throws IOException {
         ByteBufChannel ch = new ByteBufChannel(alloc);
-        while (!send.completed()) {
-            send.writeTo(ch);
+        try {
+            while (!send.completed()) {
+                send.writeTo(ch);
+            }
+            ch.addPending();
+        } catch (IOException | RuntimeException e) {
+            ch.out.release();
+            if (ch.pending != null) {
+                ch.pending.release();
+            }
+            throw e;
         }
         return ch.out;
+    }
+
+    private void addPending() {
+        if (pending != null) {
+            out.addComponent(true, pending);
+            pending = null;
+        }
     }
 
     @Override
     public int write(ByteBuffer src) {
         int n = src.remaining();
-        if (n > 0) {
-            out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
-            src.position(src.limit());
+        if (n == 0) {
+            return 0;
         }
+        if (src.isDirect()) {
+            addPending();
+            out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+        } else {
+            if (pending == null) {
+                pending = alloc.directBuffer(Math.max(n, 1024));
+            }
+            pending.writeBytes(src.duplicate());
+        }
+        src.position(src.limit());
         return n;
     }
 

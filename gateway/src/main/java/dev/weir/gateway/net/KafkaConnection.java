@@ -1,5 +1,6 @@
 package dev.weir.gateway.net;
 
+import dev.weir.gateway.api.StoredRecords;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -94,14 +95,21 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 continue; // acks=0: the client expects no answer
             }
             if (!ctx.channel().isActive()) {
+                StoredRecords.release(response);
                 continue;
             }
             try {
                 ByteBuf out = ByteBufChannel.drain(call.context().buildResponseSend(response), ctx.alloc());
                 dispatcher.bytesOut.mark(out.readableBytes());
-                ctx.write(out, ctx.voidPromise());
+                // Stored bytes go out as views of the store's memory: held until written or failed.
+                if (StoredRecords.holdsReads(response)) {
+                    ctx.write(out).addListener(f -> StoredRecords.release(response));
+                } else {
+                    ctx.write(out, ctx.voidPromise());
+                }
                 wrote = true;
             } catch (IOException | RuntimeException e) {
+                StoredRecords.release(response);
                 log.error("Closing connection {}: cannot encode {} response", connectionId,
                         call.context().header.apiKey(), e);
                 ctx.close();
