@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Kafka's own command line tools (kafka-topics, kafka-configs, console producer and consumer) work unchanged. */
+/** Kafka's own command line tools (kafka-topics, kafka-configs for topics, brokers and client quotas, console producer and consumer) work unchanged. */
 class KafkaCliToolsTest {
     private static final String TOPIC_COMMAND = "org.apache.kafka.tools.TopicCommand";
     private static final String CONFIG_COMMAND = "org.apache.kafka.tools.ConfigCommand";
@@ -86,6 +86,26 @@ class KafkaCliToolsTest {
         String all = configs(broker, entity, "--describe", "--all").stdout();
         assertTrue(all.contains("cleanup.policy=delete"), "defaults are described with --all: " + all);
         assertTrue(all.contains("retention.ms=604800000"), "retention.ms is back to its default: " + all);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void kafkaConfigsSetsDescribesAndDeletesClientQuotas(Target target) {
+        Broker broker = brokers.on(target);
+        String client = Clients.uniqueTopic("cli-quota-client");
+        List<String> entity = List.of("--entity-type", "clients", "--entity-name", client);
+
+        ProcessResult altered = configs(broker, entity, "--alter", "--add-config",
+                "producer_byte_rate=1048576,consumer_byte_rate=2097152");
+        assertTrue(altered.stdout().contains("Completed updating config for client " + client + "."),
+                altered.describe("no confirmation"));
+        String described = configs(broker, entity, "--describe").stdout();
+        assertTrue(described.contains("producer_byte_rate=1048576.0"), described);
+        assertTrue(described.contains("consumer_byte_rate=2097152.0"), described);
+
+        configs(broker, entity, "--alter", "--delete-config", "producer_byte_rate,consumer_byte_rate");
+        String afterDelete = configs(broker, entity, "--describe").stdout();
+        assertFalse(afterDelete.contains("byte_rate"), afterDelete);
     }
 
     @ParameterizedTest(name = "{0}")

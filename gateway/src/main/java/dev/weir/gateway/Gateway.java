@@ -12,6 +12,9 @@ import dev.weir.gateway.group.ConsumerGroups;
 import dev.weir.gateway.group.GroupMetadataLog;
 import dev.weir.gateway.group.OffsetExpiry;
 import dev.weir.gateway.producer.PartitionTransactions;
+import dev.weir.gateway.quota.ByteRateQuotas;
+import dev.weir.gateway.quota.ClientQuotaHandler;
+import dev.weir.gateway.quota.ClientQuotas;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.txn.TransactionHandler;
 import dev.weir.gateway.watermark.WatermarkService;
@@ -55,6 +58,7 @@ public final class Gateway implements AutoCloseable {
     private final JmxReporter jmx;
     private final MetricRegistry metrics;
     private final ApiRegistry registry;
+    private final ByteRateQuotas byteRates;
 
     private Gateway(GatewayConfig config) throws InterruptedException {
         long started = System.nanoTime();
@@ -95,15 +99,19 @@ public final class Gateway implements AutoCloseable {
         WatermarkService watermarks = WatermarkService.open(catalog, store,
                 config.getLong(GatewayConfig.WATERMARKS_WRITER_TIMEOUT_MS));
 
+        ClientQuotas clientQuotas = ClientQuotas.open(store);
+        byteRates = new ByteRateQuotas(clientQuotas, config.getInt(GatewayConfig.QUOTA_WINDOW_NUM),
+                config.getInt(GatewayConfig.QUOTA_WINDOW_SIZE_SECONDS));
+
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
-                        watermarks))
+                        watermarks, byteRates))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
-                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions))
+                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates))
                 .register(new ListOffsetsHandler(catalog, store, partitionTransactions))
                 .register(new OffsetForLeaderEpochHandler(catalog))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
@@ -115,7 +123,8 @@ public final class Gateway implements AutoCloseable {
                 .register(new GroupMembershipHandler(groups, identity))
                 .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
                 .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions))
-                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets));
+                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets))
+                .register(new ClientQuotaHandler(clientQuotas));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -178,6 +187,7 @@ public final class Gateway implements AutoCloseable {
         background.shutdownNow();
         groupTimers.shutdownNow();
         server.close();
+        byteRates.close();
         committedOffsets.close();
         catalog.close();
         store.close();

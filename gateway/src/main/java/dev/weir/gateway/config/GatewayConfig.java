@@ -56,6 +56,8 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String WATERMARKS_INTERVAL_MS = "watermarks.interval.ms";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String CACHE_MAX_BYTES = "cache.max.bytes";
+    public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+    public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
     public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
     public static final String WATERMARKS_WRITER_TIMEOUT_MS = "watermarks.writer.timeout.ms";
 
@@ -158,7 +160,12 @@ public final class GatewayConfig extends AbstractConfig {
             .define(QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION, Type.LONG, 134217728L, Range.atLeast(1),
                     Importance.MEDIUM, "Bytes of one connection's requests read but not yet answered above which it "
                             + "stops reading until they fall below half of it. A client faster than the disk waits "
-                            + "in TCP, not in the gateway's memory.");
+                            + "in TCP, not in the gateway's memory.")
+            .define(QUOTA_WINDOW_NUM, Type.INT, 11, Range.atLeast(1), Importance.LOW,
+                    "Samples kept of a client's byte rate for its producer_byte_rate and consumer_byte_rate "
+                            + "quotas (set with AlterClientQuotas).")
+            .define(QUOTA_WINDOW_SIZE_SECONDS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "Length of each sample of a client's byte rate.");
 
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {

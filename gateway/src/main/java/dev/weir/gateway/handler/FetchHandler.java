@@ -7,6 +7,7 @@ import dev.weir.gateway.api.StoredRecords;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.producer.PartitionTransactions;
+import dev.weir.gateway.quota.ByteRateQuotas;
 import org.apache.kafka.common.IsolationLevel;
 import dev.weir.storage.ReadResult;
 import dev.weir.storage.SegmentStore;
@@ -43,14 +44,16 @@ public final class FetchHandler implements ApiHandler {
     private final FetchSessionCache sessions;
     private final int brokerMaxBytes;
     private final PartitionTransactions transactions;
+    private final ByteRateQuotas byteRates;
 
     public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes,
-                        PartitionTransactions transactions) {
+                        PartitionTransactions transactions, ByteRateQuotas byteRates) {
         this.catalog = catalog;
         this.store = store;
         this.sessions = new FetchSessionCache(maxSessions);
         this.brokerMaxBytes = brokerMaxBytes;
         this.transactions = transactions;
+        this.byteRates = byteRates;
     }
 
     @Override
@@ -106,14 +109,19 @@ public final class FetchHandler implements ApiHandler {
 
         List<Wanted> wanted = new ArrayList<>(fetchNow.size());
         fetchNow.forEach((tp, pd) -> wanted.add(resolve(tp, pd, version)));
-        int maxBytes = Math.min(req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes(), brokerMaxBytes);
+        // As Kafka, a fetch never asks for more than the client's quota lets through in one window.
+        double quotaBytes = byteRates.maxValueInWindow(ByteRateQuotas.Kind.FETCH, context.principal.getName(),
+                context.clientId());
+        int maxBytes = (int) Math.min(Math.min(req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes(), brokerMaxBytes),
+                Math.max(1, quotaBytes));
         long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, req.maxWait())).toNanos();
         int responseSessionId = session == null ? FetchMetadata.INVALID_SESSION_ID : session.id;
         boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
         return attempt(wanted, maxBytes, Math.max(0, req.minBytes()), deadline, readCommitted)
                 .thenApply(results -> {
                     try {
-                        return respond(results, maxBytes, session, incremental, responseSessionId, readCommitted);
+                        return respond(context, results, maxBytes, session, incremental, responseSessionId,
+                                readCommitted);
                     } catch (RuntimeException e) {
                         results.forEach(Result::release);
                         throw e;
@@ -205,9 +213,10 @@ public final class FetchHandler implements ApiHandler {
         });
     }
 
-    private FetchResponse respond(List<Result> results, int maxBytes, FetchSessionCache.Session session,
-                                  boolean incremental, int sessionId, boolean readCommitted) {
-        LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> out = new LinkedHashMap<>();
+    private FetchResponse respond(RequestContext context, List<Result> results, int maxBytes,
+                                  FetchSessionCache.Session session, boolean incremental, int sessionId,
+                                  boolean readCommitted) {
+        LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> all = new LinkedHashMap<>();
         long budget = maxBytes;
         boolean firstNonEmpty = true;
         for (Result r : results) {
@@ -267,11 +276,34 @@ public final class FetchHandler implements ApiHandler {
                 pd.setRecords(MemoryRecords.EMPTY);
                 r.release();
             }
-            if (session != null && !include(session, w.key(), pd, taken == 0) && incremental) {
-                continue; // unchanged, so nothing taken and nothing held
-            }
-            out.put(w.key(), pd);
+            all.put(w.key(), pd);
         }
+        // As Kafka: the response's bytes count against the client's consumer_byte_rate; a response
+        // over quota is not sent (nor counted): an empty one tells the client how long to hold back.
+        long now = System.currentTimeMillis();
+        String user = context.principal.getName();
+        int throttleMs = 0;
+        int size = 0;
+        if (byteRates.applies(ByteRateQuotas.Kind.FETCH, user, context.clientId())) {
+            size = FetchResponse.sizeOf(context.apiVersion(), all.entrySet().iterator());
+            throttleMs = byteRates.record(ByteRateQuotas.Kind.FETCH, user, context.clientId(), size, now);
+        }
+        if (throttleMs > 0) {
+            byteRates.unrecord(ByteRateQuotas.Kind.FETCH, user, context.clientId(), size, now);
+            all.values().forEach(pd -> {
+                if (pd.records() instanceof StoredRecords stored) {
+                    stored.release();
+                }
+            });
+            return FetchResponse.of(Errors.NONE, throttleMs, sessionId, new LinkedHashMap<>(), List.of());
+        }
+        LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> out = new LinkedHashMap<>();
+        all.forEach((tp, pd) -> {
+            boolean noRecords = pd.records().sizeInBytes() == 0;
+            if (session == null || include(session, tp, pd, noRecords) || !incremental) {
+                out.put(tp, pd); // an incremental response leaves out what did not change (holding nothing)
+            }
+        });
         return FetchResponse.of(Errors.NONE, 0, sessionId, out, List.of());
     }
 

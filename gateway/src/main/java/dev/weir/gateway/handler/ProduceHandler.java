@@ -10,6 +10,7 @@ import dev.weir.gateway.producer.AllConditions;
 import dev.weir.gateway.producer.KeyOffsetCheck;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.producer.ProducerStateCheck;
+import dev.weir.gateway.quota.ByteRateQuotas;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.watermark.WatermarkService;
 import org.apache.kafka.common.TopicPartition;
@@ -63,12 +64,14 @@ public final class ProduceHandler implements ApiHandler {
     private final TransactionCoordinator transactions;
     private final PartitionTransactions partitionTransactions;
     private final WatermarkService watermarks;
+    private final ByteRateQuotas byteRates;
     /** Per partition, when the last transactional V2 batch was issued to the store. */
     private final java.util.Map<String, CompletableFuture<Void>> transactionalIssueOrder = new java.util.HashMap<>();
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
                           long producerIdExpirationMs, TransactionCoordinator transactions,
-                          PartitionTransactions partitionTransactions, WatermarkService watermarks) {
+                          PartitionTransactions partitionTransactions, WatermarkService watermarks,
+                          ByteRateQuotas byteRates) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
@@ -76,6 +79,7 @@ public final class ProduceHandler implements ApiHandler {
         this.transactions = transactions;
         this.partitionTransactions = partitionTransactions;
         this.watermarks = watermarks;
+        this.byteRates = byteRates;
     }
 
     @Override
@@ -91,12 +95,14 @@ public final class ProduceHandler implements ApiHandler {
         short acks = req.acks();
         List<CompletableFuture<?>> all = new ArrayList<>();
         TimeNotes notes = new TimeNotes();
+        long bytes = 0;
         ProduceResponseData response = new ProduceResponseData();
         for (ProduceRequestData.TopicProduceData td : req.data().topicData()) {
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
             response.responses().add(tr);
             Optional<TopicMeta> topic = byId ? catalog.byId(td.topicId()) : catalog.byName(td.name());
             for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                bytes += pd.records() == null ? 0 : pd.records().sizeInBytes();
                 PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 tr.partitionResponses().add(pr);
@@ -118,10 +124,15 @@ public final class ProduceHandler implements ApiHandler {
         if (notes.any) {
             watermarks.noteInOrder(context.connectionId(), done, notes.appended);
         }
+        // As Kafka: the request's bytes count against the client's producer_byte_rate once appended,
+        // and an answer over quota tells the client how long to hold back (acks=0 has no answer).
+        long requestBytes = bytes;
+        CompletableFuture<Integer> throttleMs = done.thenApply(v -> byteRates.record(ByteRateQuotas.Kind.PRODUCE,
+                context.principal.getName(), context.clientId(), requestBytes, System.currentTimeMillis()));
         if (acks == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return done.thenApply(v -> new ProduceResponse(response));
+        return throttleMs.thenApply(ms -> new ProduceResponse(response.setThrottleTimeMs(ms)));
     }
 
     private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,

@@ -30,7 +30,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** Bytes of this connection's requests not yet answered; event loop only. */
     private long queued;
+    /** Reads stopped by the back-pressure budget. */
     private boolean paused;
+    /** Reads stopped until then (System.nanoTime) because a quota throttled the client; 0 if not. */
+    private long throttledUntil;
 
     /** A request being served, with its size for the back-pressure budget. */
     private record Pending(RequestDispatcher.InFlight call, int bytes) {
@@ -73,7 +76,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         queued += bytes;
         if (budget.queued(this, queued, bytes) && !paused) {
             paused = true;
-            ctx.channel().config().setAutoRead(false);
+            updateAutoRead();
             budget.pausedOne();
         }
         if (call.response().isDone()) {
@@ -102,6 +105,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 ByteBuf out = ByteBufChannel.drain(call.context().buildResponseSend(response), ctx.alloc());
                 dispatcher.bytesOut.mark(out.readableBytes());
                 // Stored bytes go out as views of the store's memory: held until written or failed.
+                if (response.throttleTimeMs() > 0) {
+                    throttle(response.throttleTimeMs());
+                }
                 if (StoredRecords.holdsReads(response)) {
                     ctx.write(out).addListener(f -> StoredRecords.release(response));
                 } else {
@@ -137,10 +143,33 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (budget.mayResume(queued)) {
             paused = false;
             budget.resumedOne();
-            ctx.channel().config().setAutoRead(true);
+            updateAutoRead();
         } else if (budget.connectionBelow(queued)) {
             budget.waitForTotal(this); // only the total holds it: be woken when that falls
         }
+    }
+
+    /**
+     * As Kafka's broker does for a client over its quota: the answer goes out at once, carrying the
+     * throttle time, and the connection's next requests are not read until that time has passed.
+     */
+    private void throttle(int ms) {
+        long until = System.nanoTime() + ms * 1_000_000L;
+        if (until - throttledUntil <= 0 && throttledUntil != 0) {
+            return;
+        }
+        throttledUntil = until;
+        updateAutoRead();
+        ctx.executor().schedule(() -> {
+            if (throttledUntil == until) {
+                throttledUntil = 0;
+                updateAutoRead();
+            }
+        }, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void updateAutoRead() {
+        ctx.channel().config().setAutoRead(!paused && throttledUntil == 0);
     }
 
     @Override
