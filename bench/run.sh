@@ -18,7 +18,7 @@ LIB=bench/target/lib
 mkdir -p bench/results "$WORK"
 rm -rf "${WORK:?}"/*
 
-[ -f gateway/target/weir-gateway.jar ] || mvn -q -DskipTests package
+[ -f gateway/target/weir-gateway.jar ] && [ -f gateway/target/weir.jsa ] || mvn -q -DskipTests package
 [ -d "$LIB" ] || mvn -q -f bench/pom.xml dependency:copy-dependencies -DoutputDirectory="$(pwd)/$LIB"
 CP="$LIB/*"
 
@@ -55,7 +55,7 @@ rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 # --- Weir: durable (fsync on every group commit); no initial rebalance delay, as Kafka's config below ---
 WEIR_PORT=$(free_port)
 launched=$(date +%s%N)
-java -Xmx1G -Xms1G -jar gateway/target/weir-gateway.jar --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
+java -Xmx1G -Xms1G -XX:SharedArchiveFile=gateway/target/weir.jsa -jar gateway/target/weir-gateway.jar --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
   --set log.dir="$WORK/weir-data" --set storage.sync=true --set group.initial.rebalance.delay.ms=0 \
   >"$WORK/weir.log" 2>&1 &
 WEIR_PID=$!

@@ -63,8 +63,6 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayConfig config) throws InterruptedException {
         long started = System.nanoTime();
         metrics = new MetricRegistry();
-        jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
-                ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").build() : null;
         store = LmdbSegmentStore.open(new StoreOptions(config.dataDir(),
                 config.getInt(GatewayConfig.STORAGE_CONTAINERS),
                 config.getBoolean(GatewayConfig.STORAGE_SYNC),
@@ -154,8 +152,12 @@ public final class Gateway implements AutoCloseable {
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         identity.bound(server.port());
+        // After the listener: the platform MBean server takes ~100 ms to build, and need not delay
+        // the first answer.
+        jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
+                ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").build() : null;
         if (jmx != null) {
-            jmx.start(); // after the listener: registering the MBeans need not delay the first answer
+            jmx.start();
         }
         log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, identity.host(),

@@ -2,6 +2,8 @@ package dev.weir.gateway;
 
 import dev.weir.gateway.config.ConfigLoader;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.net.NettyPreload;
+import dev.weir.storage.NativeLibrary;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
@@ -13,12 +15,13 @@ import org.slf4j.LoggerFactory;
  * with a message naming the key. SIGTERM stops gracefully.
  */
 public final class Main {
-    private static final Logger log = LoggerFactory.getLogger(Main.class);
-
     private Main() {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // Native libraries load on two other cores while this one reads the configuration.
+        NativeLibrary.preload();
+        NettyPreload.start();
         GatewayConfig config;
         try {
             config = ConfigLoader.load(args, System.getenv());
@@ -31,6 +34,8 @@ public final class Main {
         try {
             gateway = Gateway.start(config);
         } catch (Exception e) {
+            // Not a static field: initialising logging must not delay the preloads above.
+            Logger log = LoggerFactory.getLogger(Main.class);
             log.error("Weir gateway failed to start: {}", e.toString());
             System.exit(1);
             return;

@@ -75,6 +75,7 @@ public final class LmdbSegmentStore implements SegmentStore {
      *                          count, or cannot be opened
      */
     public static LmdbSegmentStore open(StoreOptions options) {
+        NativeLibrary.useGenericCalls();
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(options.dataDir(), "dataDir");
         if (options.containers() < 1) {

@@ -1,0 +1,23 @@
+package dev.weir.gateway.net;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+
+/** Netty's share of a cold start, begun early on another thread. No logger: touching it must not initialise logging. */
+public final class NettyPreload {
+    private NettyPreload() {
+    }
+
+    /**
+     * Starts loading Netty (its epoll native library, its pooled allocator) on a daemon thread and
+     * returns at once, so that binding the listener later waits only for what is left.
+     */
+    public static void start() {
+        Thread t = new Thread(() -> {
+            Epoll.isAvailable();
+            PooledByteBufAllocator.DEFAULT.directBuffer(1).release();
+        }, "weir-netty-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+}
