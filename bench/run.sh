@@ -51,6 +51,14 @@ sys.exit("no Metadata answer within 120 s")
 PY
 }
 rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+# CPU seconds (user + system) a process has used so far; the name in /proc/PID/stat may hold spaces.
+cpu_s() { sed 's/.*) //' "/proc/$1/stat" | awk '{printf "%.2f", ($12 + $13) / 100}'; }
+# Runs a client command; its stdout goes to $CLIENT_OUT, its CPU seconds (user + system) to $CLIENT_CPU.
+client() {
+  local t; t=$(mktemp)
+  { TIMEFORMAT='%U %S'; time "$@" >"$WORK/client.out" 2>/dev/null; } 2>"$t"
+  CLIENT_OUT=$(cat "$WORK/client.out"); CLIENT_CPU=$(awk '{printf "%.2f", $1 + $2}' "$t"); rm -f "$t"
+}
 
 # --- Weir: durable (fsync on every group commit); no initial rebalance delay, as Kafka's config below ---
 WEIR_PORT=$(free_port)
@@ -95,25 +103,32 @@ OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
   echo "# $(nproc) cores; $(java -version 2>&1 | head -1)"
   echo "start weir_cold_start_ms=$WEIR_START_MS kafka_cold_start_ms=$KAFKA_START_MS"
   echo "rss weir_idle_rss_mb=$WEIR_RSS kafka_idle_rss_mb=$KAFKA_RSS"
-  echo "target partitions round produce_MBps avg_ms p99_ms consume_MBps e2e_p50_ms e2e_p99_ms e2e_p999_ms"
+  echo "target partitions round produce_MBps avg_ms p99_ms consume_MBps e2e_p50_ms e2e_p99_ms e2e_p999_ms" \
+    "produce_broker_cpu_s produce_client_cpu_s consume_broker_cpu_s consume_client_cpu_s"
 } | tee "$OUT"
 
 for r in $(seq 1 "$ROUNDS"); do
   for parts in $PARTITIONS_LIST; do
     for target in weir kafka; do
-      if [ $target = weir ]; then BS=127.0.0.1:$WEIR_PORT; else BS=127.0.0.1:$KAFKA_PORT; fi
+      if [ $target = weir ]; then BS=127.0.0.1:$WEIR_PORT; BPID=$WEIR_PID; else BS=127.0.0.1:$KAFKA_PORT; BPID=$KAFKA_PID; fi
       topic="perf-p$parts-r$r"
       java -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BS" --create --topic "$topic" \
         --partitions "$parts" --replication-factor 1 >/dev/null
-      prod=$(java -cp "$CP" org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$RECORDS" \
+      before=$(cpu_s "$BPID")
+      client java -cp "$CP" org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$RECORDS" \
         --record-size $SIZE --throughput -1 --producer-props bootstrap.servers="$BS" acks=all linger.ms=5 \
-        batch.size=65536 2>/dev/null | tail -1)
+        batch.size=65536
+      pbcpu=$(echo "$(cpu_s "$BPID") $before" | awk '{printf "%.2f", $1 - $2}'); pccpu=$CLIENT_CPU
+      prod=$(tail -1 <<<"$CLIENT_OUT")
       mbps=$(sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/' <<<"$prod")
       avg=$(sed -E 's/.* ([0-9.]+) ms avg latency.*/\1/' <<<"$prod")
       p99=$(sed -E 's/.* ([0-9.]+) ms 99th,.*/\1/' <<<"$prod")
       # ConsumerPerformance joins a group and reads the records back; its MB.sec column is the 4th.
-      cons=$(java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BS" --topic "$topic" \
-        --num-records "$RECORDS" --group "bench-$topic" --timeout 60000 --hide-header 2>/dev/null | tail -1)
+      before=$(cpu_s "$BPID")
+      client java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BS" --topic "$topic" \
+        --num-records "$RECORDS" --group "bench-$topic" --timeout 60000 --hide-header
+      cbcpu=$(echo "$(cpu_s "$BPID") $before" | awk '{printf "%.2f", $1 - $2}'); cccpu=$CLIENT_CPU
+      cons=$(tail -1 <<<"$CLIENT_OUT")
       cmbps=$(awk -F', *' '{print $4}' <<<"$cons")
       # EndToEndLatency: one record at a time, produced with acks=all and consumed, on a 1-partition topic.
       e2e_topic="e2e-p$parts-r$r"
@@ -124,7 +139,7 @@ for r in $(seq 1 "$ROUNDS"); do
       e50=$(sed -E 's/.*50th = ([0-9.]+).*/\1/' <<<"$e2e")
       e99=$(sed -E 's/.*99th = ([0-9.]+).*/\1/' <<<"$e2e")
       e999=$(sed -E 's/.*99\.9th = ([0-9.]+).*/\1/' <<<"$e2e")
-      echo "$target $parts $r $mbps $avg $p99 $cmbps $e50 $e99 $e999" | tee -a "$OUT"
+      echo "$target $parts $r $mbps $avg $p99 $cmbps $e50 $e99 $e999 $pbcpu $pccpu $cbcpu $cccpu" | tee -a "$OUT"
     done
   done
 done
@@ -138,17 +153,19 @@ rows = [l.split() for l in lines if l[:4] in ("weir", "kafk")]
 kv = dict(p.split("=") for l in lines if l.startswith(("start ", "rss ")) for p in l.split()[1:])
 def ratio(a, b):
     return a / b if b else float("nan")
-print(f"{'partitions':>10} {'metric':>16} {'weir':>9} {'kafka':>9} {'ratio':>7}   per-round ratios")
+print(f"{'partitions':>10} {'metric':>20} {'weir':>9} {'kafka':>9} {'ratio':>7}   per-round ratios")
 for name in ("cold_start_ms", "idle_rss_mb"):
     w, k = float(kv["weir_" + name]), float(kv["kafka_" + name])
-    print(f"{'-':>10} {name:>16} {w:>9.0f} {k:>9.0f} {ratio(w, k):>7.2f}")
+    print(f"{'-':>10} {name:>20} {w:>9.0f} {k:>9.0f} {ratio(w, k):>7.2f}")
 for p in sorted({int(r[1]) for r in rows}):
     for i, name in ((3, "produce MB/s"), (4, "produce avg ms"), (5, "produce p99 ms"), (6, "consume MB/s"),
-                    (7, "e2e p50 ms"), (8, "e2e p99 ms"), (9, "e2e p99.9 ms")):
+                    (7, "e2e p50 ms"), (8, "e2e p99 ms"), (9, "e2e p99.9 ms"),
+                    (10, "produce broker cpu s"), (11, "producer cpu s"),
+                    (12, "consume broker cpu s"), (13, "consumer cpu s")):
         w = [float(r[i]) for r in rows if r[0] == "weir" and int(r[1]) == p]
         k = [float(r[i]) for r in rows if r[0] == "kafka" and int(r[1]) == p]
         per = " ".join(f"{ratio(a, b):.2f}" for a, b in zip(w, k))
         mw, mk = st.median(w), st.median(k)
-        print(f"{p:>10} {name:>16} {mw:>9.1f} {mk:>9.1f} {ratio(mw, mk):>7.2f}   {per}")
+        print(f"{p:>10} {name:>20} {mw:>9.1f} {mk:>9.1f} {ratio(mw, mk):>7.2f}   {per}")
 PY
 echo "results: $OUT"

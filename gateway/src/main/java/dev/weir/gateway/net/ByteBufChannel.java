@@ -14,10 +14,12 @@ import org.apache.kafka.common.network.TransferableChannel;
  * Collects what a kafka-clients {@link Send} writes into one Netty buffer of direct memory, which
  * the socket takes without a further copy. Direct buffers (stored records served from the tail
  * cache) are wrapped, not copied; heap buffers (headers, fields, records read from LMDB) are copied
- * into pooled direct buffers, consecutive ones into the same buffer, as Netty would otherwise copy
- * the whole response.
+ * once into pooled direct buffers, consecutive small ones into the same buffer, as Netty would
+ * otherwise copy the whole response.
  */
 final class ByteBufChannel implements TransferableChannel {
+    /** Heap buffers this large get a direct buffer of their own rather than growing the pending one. */
+    private static final int LARGE = 8192;
     private final ByteBufAllocator alloc;
     private final CompositeByteBuf out;
     /** Heap bytes written since the last direct buffer, not yet added to {@link #out}. */
@@ -61,6 +63,11 @@ final class ByteBufChannel implements TransferableChannel {
         if (src.isDirect()) {
             addPending();
             out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+        } else if (n >= LARGE) {
+            addPending(); // records read from LMDB: one copy into a buffer of their size
+            ByteBuf copy = alloc.directBuffer(n, n);
+            copy.writeBytes(src.duplicate());
+            out.addComponent(true, copy);
         } else {
             if (pending == null) {
                 pending = alloc.directBuffer(Math.max(n, 1024));
