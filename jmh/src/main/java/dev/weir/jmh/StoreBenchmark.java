@@ -34,7 +34,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The segment store on its own: append throughput by batch size, container count and fsync, and
- * reads of the tail versus older data, with the append cache on and off.
+ * reads of the tail (copied, or shared as views of the cache) versus older data, with the append
+ * cache on and off.
  * {@code java -jar jmh/target/benchmarks.jar StoreBenchmark -p sync=false -p containers=1}
  */
 @State(Scope.Benchmark)
@@ -120,6 +121,18 @@ public class StoreBenchmark {
         long end = store.getInfo(segments[0]).join().nextOffset();
         ReadResult r = store.read(segments[0], end - 16, 1 << 20).join();
         bh.consume(r);
+    }
+
+    /**
+     * A consumer at the tail as Fetch reads it: the same entries as {@link #readTail}, as views of
+     * the cache's memory (no copy), given back as a response would after its write.
+     */
+    @Benchmark
+    public void readTailShared(Blackhole bh) {
+        long end = store.getInfo(segments[0]).join().nextOffset();
+        ReadResult r = store.readShared(segments[0], end - 16, 1 << 20).join();
+        bh.consume(r.bytes(r.entries().size()));
+        r.release();
     }
 
     /** A consumer catching up: reads 1 MiB from a random older position. */

@@ -78,20 +78,29 @@ public final class LmdbSegmentStore implements SegmentStore {
         NativeLibrary.useGenericCalls();
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(options.dataDir(), "dataDir");
-        if (options.containers() < 1) {
-            throw new IllegalArgumentException("containers must be at least 1: " + options.containers());
+        if (options.containers() < 0) {
+            throw new IllegalArgumentException("containers must be 0 (automatic) or more: " + options.containers());
         }
         if (options.maxBytes() <= 0 || options.initialMapBytes() <= 0) {
             throw new IllegalArgumentException("maxBytes and initialMapBytes must be positive");
         }
         Path dir = options.dataDir();
-        int n = options.containers();
-        long capBytes = Math.max(MIN_MAP_BYTES, options.maxBytes() / n / PAGE_BYTES * PAGE_BYTES);
-        long initialBytes = Math.min(capBytes,
-                Math.max(MIN_MAP_BYTES, (options.initialMapBytes() + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES));
         MetricRegistry metrics = options.metrics() != null ? options.metrics() : new MetricRegistry();
 
         FileChannel lockChannel = lockDirectory(dir);
+        int n;
+        try {
+            n = containerCount(dir, options.containers());
+        } catch (RuntimeException | IOException e) {
+            closeQuietly(lockChannel);
+            if (e instanceof StorageException se) {
+                throw se;
+            }
+            throw new StorageException("cannot open store in " + dir + ": " + e.getMessage(), e);
+        }
+        long capBytes = Math.max(MIN_MAP_BYTES, options.maxBytes() / n / PAGE_BYTES * PAGE_BYTES);
+        long initialBytes = Math.min(capBytes,
+                Math.max(MIN_MAP_BYTES, (options.initialMapBytes() + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> storeThread(r, "weir-store-timer"));
         timer.setRemoveOnCancelPolicy(true);
         AtomicInteger readerIds = new AtomicInteger();
@@ -99,7 +108,6 @@ public final class LmdbSegmentStore implements SegmentStore {
                 r -> storeThread(r, "weir-reader-" + readerIds.getAndIncrement()));
         SegmentContainer[] containers = new SegmentContainer[n];
         try {
-            checkContainerCount(dir, n);
             for (int i = 0; i < n; i++) {
                 containers[i] = SegmentContainer.open(i, dir.resolve("container-" + i), options.sync(),
                         initialBytes, capBytes, options.cacheMaxBytes() / n, metrics, timer);
@@ -147,8 +155,13 @@ public final class LmdbSegmentStore implements SegmentStore {
         }
     }
 
-    /** The container count decides where every segment lives, so it is fixed at creation. */
-    private static void checkContainerCount(Path dir, int containers) throws IOException {
+    /**
+     * The container count decides where every segment lives, so it is fixed at creation: a new data
+     * directory gets {@code requested}, or with 0 one container per processor (on one disk, more
+     * sequencers than cores only add fsyncs and context switches); an existing one keeps its own,
+     * which {@code requested} must match unless it is 0.
+     */
+    private static int containerCount(Path dir, int requested) throws IOException {
         Path file = dir.resolve(PROPERTIES_FILE);
         if (Files.exists(file)) {
             Properties p = new Properties();
@@ -162,13 +175,14 @@ public final class LmdbSegmentStore implements SegmentStore {
             } catch (NumberFormatException e) {
                 throw new StorageException(file + " has no valid containers=N entry: " + stored);
             }
-            if (existing != containers) {
+            if (requested != 0 && existing != requested) {
                 throw new StorageException("data directory " + dir + " was created with " + existing
-                        + " containers and cannot be opened with " + containers
+                        + " containers and cannot be opened with " + requested
                         + " (segments are placed by container count)");
             }
-            return;
+            return existing;
         }
+        int containers = requested != 0 ? requested : Runtime.getRuntime().availableProcessors();
         Properties p = new Properties();
         p.setProperty("containers", Integer.toString(containers));
         Path tmp = dir.resolve(PROPERTIES_FILE + ".tmp");
@@ -176,6 +190,7 @@ public final class LmdbSegmentStore implements SegmentStore {
             p.store(out, "Weir segment store; the container count cannot change");
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return containers;
     }
 
     /** Threads the store owns; close() called from one of them must not wait for itself. */

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * @param dataDir        one sub-directory per container lives here
- * @param containers     fixed for the life of the data directory
+ * @param containers     fixed for the life of the data directory; 0: the directory's own count, or
+ *                       for a new one, one per processor
  * @param sync           fsync each group commit (durable against power loss); false leaves
  *                       flushing to the OS: a process crash loses nothing, a machine crash may
  * @param maxBytes       total on-disk budget across containers; appends past it fail with

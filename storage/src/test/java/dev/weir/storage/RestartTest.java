@@ -79,6 +79,18 @@ class RestartTest {
         assertTrue(e.getMessage().contains("created with 2 containers"), e.getMessage());
 
         open(2).close();
+        open(0).close(); // automatic: the directory's own count
+        assertTrue(Files.isDirectory(dir.resolve("container-1")));
+        assertTrue(Files.notExists(dir.resolve("container-2")));
+    }
+
+    @Test
+    void aNewDataDirectoryGetsOneContainerPerProcessorByDefault() {
+        open(0).close();
+        int processors = Runtime.getRuntime().availableProcessors();
+        assertTrue(Files.isDirectory(dir.resolve("container-" + (processors - 1))));
+        assertTrue(Files.notExists(dir.resolve("container-" + processors)));
+        open(processors).close();
     }
 
     @Test

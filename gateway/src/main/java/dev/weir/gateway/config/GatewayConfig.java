@@ -102,9 +102,10 @@ public final class GatewayConfig extends AbstractConfig {
                     "Upper bound on the bytes one Fetch response returns, whatever the client asks.")
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
                     "Incremental fetch sessions (KIP-227) kept at once; the least recently used is evicted.")
-            .define(STORAGE_CONTAINERS, Type.INT, 4, Range.between(1, 1024), Importance.HIGH,
+            .define(STORAGE_CONTAINERS, Type.INT, 0, Range.between(0, 1024), Importance.HIGH,
                     "Segment containers: each is one LMDB environment with one sequencer thread. "
-                            + "Fixed for the life of the data directory.")
+                            + "Fixed for the life of the data directory. 0: the count the data directory was "
+                            + "created with, or for a new one, one per processor.")
             .define(STORAGE_SYNC, Type.BOOLEAN, true, Importance.HIGH,
                     "fsync every group commit before acknowledging. true: an acknowledged record survives power "
                             + "loss. false: it survives a process crash (kill -9) but a machine crash may lose the "
