@@ -1,7 +1,9 @@
 package dev.weir.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +15,24 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** acks=0: the broker sends no response, the producer does not wait, and every record still lands in order. */
+/**
+ * acks=0: the broker sends no response, the producer does not wait, and every record still lands in
+ * order. A request that fails closes the connection, as Kafka's broker does, since there is no answer
+ * to carry the error.
+ */
 class AcksZeroTest {
     @RegisterExtension
     static final Brokers brokers = Brokers.shared();
@@ -54,5 +69,37 @@ class AcksZeroTest {
                 assertEquals(i, read.get(i).offset());
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void aFailedFireAndForgetProduceClosesTheConnectionAndAGoodOneDoesNot(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("acks0-error");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (RawKafkaConnection connection = RawKafkaConnection.open(broker)) {
+            connection.send(fireAndForget(topic, 0, "stored"));
+            ApiVersionsResponse versions = connection.exchange(new ApiVersionsRequest(new ApiVersionsRequestData()
+                    .setClientSoftwareName("weir-compat").setClientSoftwareVersion("1"), (short) 3));
+            assertEquals(Errors.NONE.code(), versions.data().errorCode(), "the connection is open after a good acks=0 request");
+
+            connection.send(fireAndForget(topic, 7, "to a partition that does not exist"));
+            assertTrue(connection.closedByBrokerWithin(Duration.ofSeconds(30)),
+                    "an acks=0 request that failed closes the connection");
+        }
+        try (Admin admin = Clients.admin(broker)) {
+            Await.until(Duration.ofSeconds(30), "the good acks=0 record is stored", () ->
+                    Clients.get(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp)).offset() == 1);
+        }
+    }
+
+    private static ProduceRequest fireAndForget(String topic, int partition, String value) {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(30_000);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(records))));
+        return ProduceRequest.builder(data).build((short) 12);
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,11 +19,20 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.apache.kafka.common.quota.ClientQuotaFilterComponent;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -157,6 +167,45 @@ class ClientQuotaTest {
                 slowFetchThrottle);
         assertTrue(slowFetchThrottle > 0, "the consumer over its quota was throttled");
         assertEquals(0.0, freeFetchThrottle, "a consumer without a quota is not throttled");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void anAcksZeroProducerOverItsQuotaIsNotReadForTheThrottleTime(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("quota-acks0");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        String clientId = "raw-fire-and-forget";
+        try (Admin admin = Clients.admin(broker)) {
+            alter(admin, clientId(clientId), PRODUCER_BYTE_RATE, 50_000.0);
+        }
+        // 600 kB against 50 kB/s over the 10 s window: the last request earns a throttle of about 2 s.
+        // With acks=0 there is no answer to carry it; the broker stops reading the connection instead,
+        // so the next request's answer waits for the throttle to pass.
+        int requests = 6;
+        long elapsedMs;
+        try (RawKafkaConnection connection = RawKafkaConnection.open(broker, clientId)) {
+            for (int i = 0; i < requests; i++) {
+                MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                        new SimpleRecord(System.currentTimeMillis(), null, new byte[100_000]));
+                ProduceRequestData data = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(30_000);
+                data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                        new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+                connection.send(ProduceRequest.builder(data).build((short) 12));
+            }
+            long sent = System.nanoTime();
+            ApiVersionsResponse versions = connection.exchange(new ApiVersionsRequest(new ApiVersionsRequestData()
+                    .setClientSoftwareName("weir-compat").setClientSoftwareVersion("1"), (short) 3));
+            elapsedMs = (System.nanoTime() - sent) / 1_000_000;
+            assertEquals(Errors.NONE.code(), versions.data().errorCode());
+        }
+        System.out.printf("%s: acks=0 over quota, next answer after %d ms%n", target, elapsedMs);
+        assertTrue(elapsedMs >= 1_000, "the connection was not read for the throttle time: answered after " + elapsedMs + " ms");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Clients.admin(broker)) {
+            assertEquals(requests, Clients.get(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp)).offset(),
+                    "every acks=0 record was stored");
+        }
     }
 
     /** Sends {@code count} records as client {@code clientId}; returns the producer's produce-throttle-time-max. */

@@ -24,23 +24,30 @@ public final class RawKafkaConnection implements AutoCloseable {
     private static final String CLIENT_ID = "weir-compat-raw";
 
     private final Socket socket;
+    private final String clientId;
     private final DataInputStream in;
     private final OutputStream out;
     private int nextCorrelationId = 1;
 
-    private RawKafkaConnection(Socket socket) throws IOException {
+    private RawKafkaConnection(Socket socket, String clientId) throws IOException {
         this.socket = socket;
+        this.clientId = clientId;
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
 
     public static RawKafkaConnection open(Broker broker) {
+        return open(broker, CLIENT_ID);
+    }
+
+    /** A connection whose requests carry {@code clientId} (quotas are kept per client id). */
+    public static RawKafkaConnection open(Broker broker, String clientId) {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(broker.host(), broker.port()), 5_000);
             socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
             socket.setTcpNoDelay(true);
-            return new RawKafkaConnection(socket);
+            return new RawKafkaConnection(socket, clientId);
         } catch (IOException e) {
             try {
                 socket.close();
@@ -52,7 +59,7 @@ public final class RawKafkaConnection implements AutoCloseable {
     }
 
     public RequestHeader header(ApiKeys apiKey, short version) {
-        return new RequestHeader(apiKey, version, CLIENT_ID, nextCorrelationId++);
+        return new RequestHeader(apiKey, version, clientId, nextCorrelationId++);
     }
 
     /** Sends a request at its built version and parses the response with kafka-clients. */
@@ -61,6 +68,11 @@ public final class RawKafkaConnection implements AutoCloseable {
         RequestHeader header = header(request.apiKey(), request.version());
         writeFrame(request.serializeWithHeader(header));
         return (R) AbstractResponse.parseResponse(readFrame(), header);
+    }
+
+    /** Sends a request the broker does not answer (an acks=0 produce) at its built version. */
+    public void send(AbstractRequest request) {
+        writeFrame(request.serializeWithHeader(header(request.apiKey(), request.version())));
     }
 
     /** Writes a size prefix and the payload. */

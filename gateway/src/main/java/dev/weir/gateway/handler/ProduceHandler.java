@@ -125,13 +125,11 @@ public final class ProduceHandler implements ApiHandler {
             watermarks.noteInOrder(context.connectionId(), done, notes.appended);
         }
         // As Kafka: the request's bytes count against the client's producer_byte_rate once appended,
-        // and an answer over quota tells the client how long to hold back (acks=0 has no answer).
+        // and an answer over quota tells the client how long to hold back. An acks=0 request gets the
+        // same response, which the connection does not send but acts on (close on error, or throttle).
         long requestBytes = bytes;
         CompletableFuture<Integer> throttleMs = done.thenApply(v -> byteRates.record(ByteRateQuotas.Kind.PRODUCE,
                 context.principal.getName(), context.clientId(), requestBytes, System.currentTimeMillis()));
-        if (acks == 0) {
-            return CompletableFuture.completedFuture(null);
-        }
         return throttleMs.thenApply(ms -> new ProduceResponse(response.setThrottleTimeMs(ms)));
     }
 

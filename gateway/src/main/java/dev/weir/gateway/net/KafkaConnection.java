@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,14 +89,30 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (!inFlight.isEmpty() && inFlight.peek().call().response().isDone()) {
+        // While throttled, later answers wait too: Kafka would not even have read their requests yet.
+        while (!inFlight.isEmpty() && inFlight.peek().call().response().isDone()
+                && (throttledUntil == 0 || !ctx.channel().isActive())) {
             Pending pending = inFlight.poll();
             queued -= pending.bytes();
             budget.answered(pending.bytes());
             RequestDispatcher.InFlight call = pending.call();
             AbstractResponse response = call.response().join();
-            if (response == null) {
-                continue; // acks=0: the client expects no answer
+            if (!call.answered()) {
+                // acks=0: no answer goes back. As Kafka, an error closes the connection so the client
+                // refreshes its metadata, and a quota's throttle time stops reading all the same.
+                if (response.errorCounts().keySet().stream().anyMatch(e -> e != Errors.NONE)) {
+                    log.info("Closing connection {}: acks=0 produce from {} failed: {}", connectionId,
+                            call.context().clientId(), response.errorCounts());
+                    if (wrote) {
+                        ctx.flush();
+                    }
+                    ctx.close();
+                    return;
+                }
+                if (response.throttleTimeMs() > 0) {
+                    throttle(response.throttleTimeMs());
+                }
+                continue;
             }
             if (!ctx.channel().isActive()) {
                 StoredRecords.release(response);
@@ -152,6 +169,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /**
      * As Kafka's broker does for a client over its quota: the answer goes out at once, carrying the
      * throttle time, and the connection's next requests are not read until that time has passed.
+     * Requests already read (a pipelining client's) are handled, but their answers wait as well, so
+     * the client sees what Kafka's muted connection shows it.
      */
     private void throttle(int ms) {
         long until = System.nanoTime() + ms * 1_000_000L;
@@ -164,6 +183,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (throttledUntil == until) {
                 throttledUntil = 0;
                 updateAutoRead();
+                writeReady(ctx);
             }
         }, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
     }

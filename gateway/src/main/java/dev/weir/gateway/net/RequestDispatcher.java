@@ -21,6 +21,7 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -52,8 +53,12 @@ public final class RequestDispatcher {
         bytesOut = metrics.meter("kafka.network.bytes-out");
     }
 
-    /** A request in flight: its context (to encode the response) and its future response. */
-    record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response) {
+    /**
+     * A request in flight: its context (to encode the response) and its future response.
+     * {@code answered} is false for an acks=0 produce: its response is computed (for its errors and
+     * throttle time) but never sent.
+     */
+    record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered) {
     }
 
     InFlight dispatch(ByteBuffer frame, String connectionId, InetSocketAddress remote) {
@@ -110,6 +115,7 @@ public final class RequestDispatcher {
             }
             return request.getErrorResponse(0, error.exception(KafkaErrors.message(failure)));
         });
-        return new InFlight(context, answered);
+        boolean expectsAnswer = !(request instanceof ProduceRequest produce && produce.acks() == 0);
+        return new InFlight(context, answered, expectsAnswer);
     }
 }
