@@ -83,6 +83,9 @@ public final class CounterIncrementer {
                 }
             }
         }
-        throw new IllegalStateException("could not read offset " + (end - 1) + " of " + tp);
+        // Say where the consumer stands, so a failure tells a lost record from a consumer that moved on.
+        throw new IllegalStateException("could not read offset " + (end - 1) + " of " + tp + " in 60 s: position "
+                + consumer.position(tp, Duration.ofSeconds(10)) + ", partition now " + consumer.beginningOffsets(List.of(tp))
+                .get(tp) + ".." + consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp));
     }
 }
