@@ -142,4 +142,16 @@ public class StoreBenchmark {
         ReadResult r = store.read(segments[0], offset, 1 << 20).join();
         bh.consume(r);
     }
+
+    /**
+     * {@link #readBehind} as Fetch reads it: one copy out of LMDB into a pooled off-heap buffer,
+     * given back as a response would after its write.
+     */
+    @Benchmark
+    public void readBehindShared(Blackhole bh) {
+        long offset = ThreadLocalRandom.current().nextLong(READ_ENTRIES / 2);
+        ReadResult r = store.readShared(segments[0], offset, 1 << 20).join();
+        bh.consume(r.bytes(r.entries().size()));
+        r.release();
+    }
 }

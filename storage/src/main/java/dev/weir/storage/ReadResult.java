@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Entries read and the segment's state at the time of the read. A shared read's bytes are views of
- * the cache's memory, held for the reader until {@link #release()}; an ordinary read owns its bytes
- * and release does nothing.
+ * the cache's memory, or a pooled off-heap copy of LMDB's, held for the reader until
+ * {@link #release()}; an ordinary read owns its bytes and release does nothing.
  */
 public record ReadResult(List<StoredEntry> entries, SegmentInfo info, Lease lease) {
 

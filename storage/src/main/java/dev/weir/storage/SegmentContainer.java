@@ -44,6 +44,8 @@ final class SegmentContainer {
     private static final Logger log = LoggerFactory.getLogger(SegmentContainer.class);
     private static final int MAX_GROUP_OPERATIONS = 4096;
     private static final long MAX_GROUP_BYTES = 32L << 20;
+    /** Off-heap read buffers a container keeps for reuse once their readers let them go. */
+    private static final long READ_BUFFERS_RETAINED = 16L << 20;
     private static final ByteBuffer FORMAT_KEY = ContainerLayout.asciiKey(ContainerLayout.FORMAT_KEY);
     private static final ByteBuffer NEXT_SEGMENT_ID_KEY = ContainerLayout.asciiKey(ContainerLayout.NEXT_SEGMENT_ID_KEY);
     private static final ByteBuffer TICK_KEY = ContainerLayout.asciiKey(ContainerLayout.TICK_KEY);
@@ -77,6 +79,7 @@ final class SegmentContainer {
     private volatile long committedGroups;
     private long durableGroups;
     private final ReadIndex readIndex;
+    private final ReadBuffers readBuffers;
     private final ByteBuffer scratchValue = ByteBuffer.allocateDirect(8);
     private final List<String> touched = new ArrayList<>();
     private final Set<String> touchedDeleted = new HashSet<>();
@@ -96,6 +99,9 @@ final class SegmentContainer {
         this.commitLatency = metrics.timer("storage.container." + index + ".commit-latency");
         this.flushLatency = metrics.timer("storage.container." + index + ".flush-latency");
         this.readIndex = new ReadIndex(index, cacheBytes, metrics);
+        this.readBuffers = new ReadBuffers(READ_BUFFERS_RETAINED);
+        metrics.gauge("storage.container." + index + ".read-buffer-leases", () -> readBuffers::outstanding);
+        metrics.gauge("storage.container." + index + ".read-buffers-retained-bytes", () -> readBuffers::retainedBytes);
         this.group = new GroupTxn(env, published);
         this.completer = Executors.newSingleThreadExecutor(r -> LmdbSegmentStore.storeThread(r, "weir-completer-" + index));
         this.sequencer = LmdbSegmentStore.storeThread(this::sequence, "weir-sequencer-" + index);
@@ -440,18 +446,21 @@ final class SegmentContainer {
                     found = c.next();
                 }
             }
-            byte[] all = new byte[(int) total];
+            // A shared read of some size goes off-heap, where its reader sends it from without
+            // another copy; other reads (and any when direct memory runs out) get a heap array.
+            ReadBuffers.Loan loan = shared && ReadBuffers.fits(total) ? readBuffers.borrow((int) total) : null;
+            ByteBuffer all = loan != null ? loan.buffer() : ByteBuffer.allocate((int) total);
             List<StoredEntry> entries = new ArrayList<>(values.size());
             int at = 0;
             for (int i = 0; i < values.size(); i++) {
                 ByteBuffer v = values.get(i);
                 int length = v.remaining() - ENTRY_HEADER_BYTES;
-                v.get(v.position() + ENTRY_HEADER_BYTES, all, at, length);
+                all.put(at, v, v.position() + ENTRY_HEADER_BYTES, length);
                 long[] o = offsets.get(i);
-                entries.add(new StoredEntry(o[0], o[1], o[2], ByteBuffer.wrap(all, at, length).slice()));
+                entries.add(new StoredEntry(o[0], o[1], o[2], all.slice(at, length)));
                 at += length;
             }
-            return new ReadResult(entries, info);
+            return new ReadResult(entries, info, loan);
         });
     }
 

@@ -48,8 +48,9 @@ public interface SegmentStore extends AutoCloseable {
      * Like {@link #read}, but entries served from the tail cache are not copied: the result's
      * {@link ReadResult#bytes bytes} are views of the cache's off-heap memory, which stays reserved
      * for them until the caller calls {@link ReadResult#release()} (it must, exactly when it is done
-     * with them). Entries carry no {@code data} of their own. Meant for sending stored bytes to a
-     * socket without copying them.
+     * with them). Entries carry no {@code data} of their own. Entries read from LMDB are copied
+     * once, into an off-heap buffer that the release gives back (a small read gets a heap array).
+     * Meant for sending stored bytes to a socket without copying them again.
      */
     CompletableFuture<ReadResult> readShared(String segment, long offset, int maxBytes);
 

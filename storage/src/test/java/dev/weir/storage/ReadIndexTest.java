@@ -150,4 +150,49 @@ class ReadIndexTest {
             assertTrue(used.getValue() < before, "the evicted chunk's blocks are freed by the release");
         }
     }
+
+    @Test
+    void sharedReadsThatMissTheCacheAreOneOffHeapCopyGivenBackOnRelease() {
+        MetricRegistry metrics = new MetricRegistry();
+        Random random = new Random(11);
+        // No cache at all: every read comes from LMDB.
+        try (LmdbSegmentStore store = LmdbSegmentStore.open(new StoreOptions(dir, 1, false, 1L << 30, 1L << 20, metrics, 0))) {
+            get(store.createSegment("a/0"));
+            for (int i = 0; i < 30; i++) {
+                byte[] payload = new byte[5000 + random.nextInt(5000)];
+                random.nextBytes(payload);
+                get(store.append("a/0", Append.of(entry(payload, 3))));
+            }
+            ReadResult copied = get(store.read("a/0", 0, 1 << 20));
+            ReadResult shared = get(store.readShared("a/0", 0, 1 << 20));
+            assertEquals(copied.entries().size(), shared.entries().size());
+            assertTrue(shared.lease() != null, "a large read from LMDB is lent off-heap");
+            ByteBuffer[] bytes = shared.bytes(shared.entries().size());
+            assertEquals(1, bytes.length, "the entries lie back to back in one buffer");
+            assertTrue(bytes[0].isDirect());
+            byte[] expected = concat(copied.bytes(copied.entries().size()));
+            assertArrayEquals(expected, concat(bytes), "the copy holds the stored bytes");
+            for (int i = 0; i < shared.entries().size(); i++) {
+                StoredEntry e = shared.entries().get(i);
+                assertEquals(copied.entries().get(i).data(), e.data(), "entry " + i + " has its own bytes as a slice");
+                assertEquals(copied.entries().get(i).baseOffset(), e.baseOffset());
+            }
+            int firstTwo = shared.entries().get(0).size() + shared.entries().get(1).size();
+            assertArrayEquals(java.util.Arrays.copyOf(expected, firstTwo), concat(shared.bytes(2)), "a prefix of the entries");
+            assertEquals(1, metrics.getGauges().get("storage.container.0.read-buffer-leases").getValue());
+
+            ReadResult small = get(store.readShared("a/0", 0, 1));
+            assertEquals(null, small.lease(), "a read of one small entry is a plain heap copy");
+            assertTrue(small.entries().get(0).data().hasArray());
+
+            shared.release();
+            shared.release(); // idempotent
+            assertEquals(0, metrics.getGauges().get("storage.container.0.read-buffer-leases").getValue());
+            assertTrue((Long) metrics.getGauges().get("storage.container.0.read-buffers-retained-bytes").getValue() > 0,
+                    "the buffer is kept for the next read");
+            ReadResult again = get(store.readShared("a/0", 0, 1 << 20));
+            assertArrayEquals(expected, concat(again.bytes(again.entries().size())), "a reused buffer holds the new read");
+            again.release();
+        }
+    }
 }
