@@ -137,6 +137,10 @@ class FetchSemanticsTest {
         Clients.createTopics(broker, Clients.topic(topic, 1));
         TopicPartition tp = new TopicPartition(topic, 0);
         try (RawKafkaConnection c = RawKafkaConnection.open(broker)) {
+            // Kafka's broker can name a leader a moment before it serves the new partition
+            // (NOT_LEADER_OR_FOLLOWER, which clients retry): wait for that, without waiting in the fetch.
+            Await.until(Clients.TIMEOUT, "the new partition is served", () -> partitions(fetch(c, FetchMetadata.LEGACY, 0, 0,
+                    Map.of(tp, at(0, 1 << 20)))).get(tp).errorCode() == Errors.NONE.code());
             long started = System.nanoTime();
             FetchResponse r = fetch(c, FetchMetadata.LEGACY, 400, 1, Map.of(tp, at(0, 1 << 20)));
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
