@@ -95,8 +95,13 @@ class AcksZeroTest {
     }
 
     private static ProduceRequest fireAndForget(String topic, int partition, String value) {
+        return fireAndForget(topic, partition, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An acks=0 Produce v12 request of one record, for a raw connection's {@code send}. */
+    static ProduceRequest fireAndForget(String topic, int partition, byte[] value) {
         MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
-                new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)));
+                new SimpleRecord(System.currentTimeMillis(), null, value));
         ProduceRequestData data = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(30_000);
         data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
                 new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(records))));

@@ -19,20 +19,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.apache.kafka.common.quota.ClientQuotaFilterComponent;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -186,12 +181,7 @@ class ClientQuotaTest {
         long elapsedMs;
         try (RawKafkaConnection connection = RawKafkaConnection.open(broker, clientId)) {
             for (int i = 0; i < requests; i++) {
-                MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
-                        new SimpleRecord(System.currentTimeMillis(), null, new byte[100_000]));
-                ProduceRequestData data = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(30_000);
-                data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
-                        new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
-                connection.send(ProduceRequest.builder(data).build((short) 12));
+                connection.send(AcksZeroTest.fireAndForget(topic, 0, new byte[100_000]));
             }
             long sent = System.nanoTime();
             ApiVersionsResponse versions = connection.exchange(new ApiVersionsRequest(new ApiVersionsRequestData()
