@@ -60,9 +60,10 @@ public final class Gateway implements AutoCloseable {
     private final ApiRegistry registry;
     private final ByteRateQuotas byteRates;
 
-    private Gateway(GatewayConfig config) throws InterruptedException {
-        long started = System.nanoTime();
-        metrics = new MetricRegistry();
+    private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, long started)
+            throws InterruptedException {
+        this.metrics = metrics;
+        this.server = server;
         store = LmdbSegmentStore.open(new StoreOptions(config.dataDir(),
                 config.getInt(GatewayConfig.STORAGE_CONTAINERS),
                 config.getBoolean(GatewayConfig.STORAGE_SYNC),
@@ -146,12 +147,8 @@ public final class Gateway implements AutoCloseable {
         long marksInterval = config.getLong(GatewayConfig.WATERMARKS_INTERVAL_MS);
         background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
-        GatewayConfig.Endpoint listener = config.listener();
-        server = new KafkaServer(listener.host(), listener.port(), config.getInt(GatewayConfig.NUM_NETWORK_THREADS),
-                config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES), new RequestDispatcher(registry, metrics),
-                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
-                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         identity.bound(server.port());
+        server.accept(new RequestDispatcher(registry, metrics));
         // After the listener: the platform MBean server takes ~100 ms to build, and need not delay
         // the first answer.
         jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
@@ -164,8 +161,28 @@ public final class Gateway implements AutoCloseable {
                 identity.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
     }
 
+    /**
+     * Binds the listener first (a taken port fails the start before the store opens, and Netty's
+     * set-up overlaps LMDB's loading), opens the store and everything on it, then accepts.
+     */
     public static Gateway start(GatewayConfig config) throws InterruptedException {
-        return new Gateway(config);
+        long started = System.nanoTime();
+        MetricRegistry metrics = new MetricRegistry();
+        GatewayConfig.Endpoint listener = config.listener();
+        KafkaServer server = new KafkaServer(listener.host(), listener.port(),
+                config.getInt(GatewayConfig.NUM_NETWORK_THREADS), config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES),
+                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
+                config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
+        boolean opened = false;
+        try {
+            Gateway gateway = new Gateway(config, metrics, server, started);
+            opened = true;
+            return gateway;
+        } finally {
+            if (!opened) {
+                server.close();
+            }
+        }
     }
 
     public int port() {

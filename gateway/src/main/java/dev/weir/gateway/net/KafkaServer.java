@@ -2,6 +2,7 @@ package dev.weir.gateway.net;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -15,6 +16,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The Netty server. The pipeline reads like the data flow: frame (size-limited) → connection
  * (decode, dispatch, ordered responses, back-pressure by queued request bytes).
+ *
+ * <p>Binding and accepting are two steps: a gateway binds its port first, so that a taken port
+ * fails the start at once and Netty's set-up overlaps the store's, and accepts connections only
+ * once every handler is in place ({@link #accept}). A client connecting in between waits in the
+ * listen backlog, as it would for a busy broker.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
@@ -30,12 +38,17 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
+    private final boolean epoll;
+    private final int threads;
+    private volatile RequestDispatcher dispatcher;
 
-    public KafkaServer(String host, int port, int threads, int maxFrameBytes, RequestDispatcher dispatcher,
+    /** Binds the port without accepting connections yet. */
+    public KafkaServer(String host, int port, int threads, int maxFrameBytes,
                        long connectionQueuedBytes, long totalQueuedBytes, com.codahale.metrics.MetricRegistry metrics)
             throws InterruptedException {
         QueuedBytes budget = new QueuedBytes(connectionQueuedBytes, totalQueuedBytes, metrics);
-        boolean epoll = Epoll.isAvailable();
+        this.threads = threads;
+        epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         boss = new MultiThreadIoEventLoopGroup(1, io);
@@ -45,6 +58,7 @@ public final class KafkaServer implements AutoCloseable {
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -55,7 +69,20 @@ public final class KafkaServer implements AutoCloseable {
                                 .addLast("connection", new KafkaConnection(dispatcher, budget));
                     }
                 });
-        serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        ChannelFuture bound = b.bind(new InetSocketAddress(host, port)).await();
+        if (!bound.isSuccess()) {
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new UncheckedIOException(new BindException(
+                    "cannot listen on " + host + ":" + port + ": " + bound.cause().getMessage()));
+        }
+        serverChannel = bound.channel();
+    }
+
+    /** Starts accepting connections, whose requests go to {@code dispatcher}. */
+    public void accept(RequestDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+        serverChannel.config().setAutoRead(true);
         log.info("Listening on {} ({} transport, {} network threads)", serverChannel.localAddress(),
                 epoll ? "epoll" : "nio", threads);
     }
