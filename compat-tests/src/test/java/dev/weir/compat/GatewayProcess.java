@@ -17,16 +17,23 @@ public final class GatewayProcess extends BrokerProcess {
 
     private final Path jar;
     private final Map<String, String> settings;
+    private final List<String> javaOptions;
 
-    private GatewayProcess(String name, Map<String, String> settings) {
+    private GatewayProcess(String name, Map<String, String> settings, List<String> javaOptions) {
         super("weir-" + name, CompatPaths.newDataDir("weir-" + name), FreePorts.next());
         this.jar = requireJar();
         this.settings = new LinkedHashMap<>(settings);
+        this.javaOptions = List.copyOf(javaOptions);
     }
 
     /** Starts a gateway on a free loopback port with a fresh data directory, and waits until it serves. */
     public static GatewayProcess start(String name, Map<String, String> settings) {
-        GatewayProcess gateway = new GatewayProcess(name, settings);
+        return start(name, settings, List.of());
+    }
+
+    /** As {@link #start(String, Map)}, with options for the JVM ({@code -Dkey=value}, ...). */
+    public static GatewayProcess start(String name, Map<String, String> settings, List<String> javaOptions) {
+        GatewayProcess gateway = new GatewayProcess(name, settings, javaOptions);
         try {
             gateway.launch();
             return gateway;
@@ -47,8 +54,9 @@ public final class GatewayProcess extends BrokerProcess {
 
     @Override
     protected List<String> command() {
-        List<String> command = new ArrayList<>(List.of(
-                ChildProcesses.javaExecutable(), "-Xmx1g", "-jar", jar.toString(),
+        List<String> command = new ArrayList<>(List.of(ChildProcesses.javaExecutable(), "-Xmx1g"));
+        command.addAll(javaOptions);
+        command.addAll(List.of("-jar", jar.toString(),
                 "--set", "listeners=PLAINTEXT://" + HOST + ":" + port,
                 "--set", "log.dir=" + dataDir,
                 // As the Kafka brokers of these tests: groups form at once rather than after 3 s.

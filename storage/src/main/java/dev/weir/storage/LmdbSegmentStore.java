@@ -75,7 +75,7 @@ public final class LmdbSegmentStore implements SegmentStore {
      *                          count, or cannot be opened
      */
     public static LmdbSegmentStore open(StoreOptions options) {
-        NativeLibrary.useGenericCalls();
+        NativeLibrary.load();
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(options.dataDir(), "dataDir");
         if (options.containers() < 0) {
