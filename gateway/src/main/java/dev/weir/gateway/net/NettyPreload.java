@@ -13,6 +13,11 @@ public final class NettyPreload {
      * returns at once, so that binding the listener later waits only for what is left.
      */
     public static void start() {
+        // Netty's allocator events would bring up JFR's event machinery (tens of ms of a cold
+        // start, its event classes outside the class archive); -Dio.netty.jfr.enabled=true opts in.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         Thread t = new Thread(() -> {
             Epoll.isAvailable();
             PooledByteBufAllocator.DEFAULT.directBuffer(1).release();
