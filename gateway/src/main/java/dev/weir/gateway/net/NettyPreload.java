@@ -1,6 +1,6 @@
 package dev.weir.gateway.net;
 
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 
 /** Netty's share of a cold start, begun early on another thread. No logger: touching it must not initialise logging. */
@@ -9,7 +9,7 @@ public final class NettyPreload {
     }
 
     /**
-     * Starts loading Netty (its epoll native library, its pooled allocator) on a daemon thread and
+     * Starts loading Netty (its epoll native library, the allocator its channels use) on a daemon thread and
      * returns at once, so that binding the listener later waits only for what is left.
      */
     public static void start() {
@@ -20,7 +20,7 @@ public final class NettyPreload {
         }
         Thread t = new Thread(() -> {
             Epoll.isAvailable();
-            PooledByteBufAllocator.DEFAULT.directBuffer(1).release();
+            ByteBufAllocator.DEFAULT.directBuffer(1).release();
         }, "weir-netty-preload");
         t.setDaemon(true);
         t.start();
