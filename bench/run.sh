@@ -12,6 +12,7 @@ ROUNDS=${1:-5}
 RECORDS=${2:-1000000}
 SIZE=1000
 E2E_RECORDS=${E2E_RECORDS:-5000}
+COLD_STARTS=${COLD_STARTS:-5}
 PARTITIONS_LIST=${PARTITIONS_LIST:-"1 8"}
 WORK=bench/target/run
 LIB=bench/target/lib
@@ -61,22 +62,30 @@ client() {
 }
 
 # --- Weir: durable (fsync on every group commit); no initial rebalance delay, as Kafka's config below ---
-WEIR_PORT=$(free_port)
-launched=$(date +%s%N)
-java -Xmx1G -Xms1G -XX:SharedArchiveFile=gateway/target/weir.jsa -jar gateway/target/weir-gateway.jar --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
-  --set log.dir="$WORK/weir-data" --set storage.sync=true --set group.initial.rebalance.delay.ms=0 \
-  >"$WORK/weir.log" 2>&1 &
-WEIR_PID=$!
-PIDS+=($WEIR_PID)
-WEIR_START_MS=$(await_metadata "$WEIR_PORT" "$launched")
+# Starts Weir on a fresh data directory; sets WEIR_PORT, WEIR_PID and WEIR_START_MS.
+start_weir() {
+  rm -rf "$WORK/weir-data"
+  WEIR_PORT=$(free_port)
+  local launched; launched=$(date +%s%N)
+  java -Xmx1G -Xms1G -XX:SharedArchiveFile=gateway/target/weir.jsa -jar gateway/target/weir-gateway.jar \
+    --set listeners=PLAINTEXT://127.0.0.1:$WEIR_PORT \
+    --set log.dir="$WORK/weir-data" --set storage.sync=true --set group.initial.rebalance.delay.ms=0 \
+    >"$WORK/weir.log" 2>&1 &
+  WEIR_PID=$!
+  PIDS+=($WEIR_PID)
+  WEIR_START_MS=$(await_metadata "$WEIR_PORT" "$launched")
+}
 
 # --- Apache Kafka 4.4, KRaft combined mode, as kafka-server-start.sh runs it ---
-KAFKA_PORT=$(free_port); CTRL_PORT=$(free_port)
-cat >"$WORK/server.properties" <<PROPS
+# Formats a fresh log directory and starts Kafka; sets KAFKA_PORT, KAFKA_PID and KAFKA_START_MS.
+start_kafka() {
+  rm -rf "$WORK/kafka-data"
+  KAFKA_PORT=$(free_port); local ctrl_port; ctrl_port=$(free_port)
+  cat >"$WORK/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$CTRL_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CTRL_PORT
+controller.quorum.bootstrap.servers=127.0.0.1:$ctrl_port
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$ctrl_port
 advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -86,13 +95,26 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
-UUID=$(java -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
-java -cp "$CP" kafka.tools.StorageTool format --standalone -t "$UUID" -c "$WORK/server.properties" >/dev/null 2>&1
-launched=$(date +%s%N)
-java -Xmx1G -Xms1G -XX:+UseG1GC -cp "$CP" kafka.Kafka "$WORK/server.properties" >"$WORK/kafka.log" 2>&1 &
-KAFKA_PID=$!
-PIDS+=($KAFKA_PID)
-KAFKA_START_MS=$(await_metadata "$KAFKA_PORT" "$launched")
+  local uuid; uuid=$(java -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+  java -cp "$CP" kafka.tools.StorageTool format --standalone -t "$uuid" -c "$WORK/server.properties" >/dev/null 2>&1
+  local launched; launched=$(date +%s%N)
+  java -Xmx1G -Xms1G -XX:+UseG1GC -cp "$CP" kafka.Kafka "$WORK/server.properties" >"$WORK/kafka.log" 2>&1 &
+  KAFKA_PID=$!
+  PIDS+=($KAFKA_PID)
+  KAFKA_START_MS=$(await_metadata "$KAFKA_PORT" "$launched")
+}
+
+# Cold start is one launch per sample on a noisy machine: take COLD_STARTS alternating launches of
+# each and report the median. The last launch of each stays up for the rounds.
+WEIR_STARTS=(); KAFKA_STARTS=()
+for i in $(seq 1 "$COLD_STARTS"); do
+  start_weir; WEIR_STARTS+=("$WEIR_START_MS")
+  if [ "$i" -lt "$COLD_STARTS" ]; then kill "$WEIR_PID"; wait "$WEIR_PID" 2>/dev/null || true; fi
+  start_kafka; KAFKA_STARTS+=("$KAFKA_START_MS")
+  if [ "$i" -lt "$COLD_STARTS" ]; then kill "$KAFKA_PID"; wait "$KAFKA_PID" 2>/dev/null || true; fi
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+WEIR_START_MS=$(median "${WEIR_STARTS[@]}"); KAFKA_START_MS=$(median "${KAFKA_STARTS[@]}")
 
 sleep 5 # idle: let both settle before reading their resident memory
 WEIR_RSS=$(rss_mb $WEIR_PID); KAFKA_RSS=$(rss_mb $KAFKA_PID)
@@ -102,6 +124,7 @@ OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
   echo "# $(date -u) rounds=$ROUNDS records=$RECORDS size=$SIZE acks=all linger.ms=5 batch.size=65536"
   echo "# $(nproc) cores; $(java -version 2>&1 | head -1)"
   echo "start weir_cold_start_ms=$WEIR_START_MS kafka_cold_start_ms=$KAFKA_START_MS"
+  echo "start_samples weir=$(IFS=,; echo "${WEIR_STARTS[*]}") kafka=$(IFS=,; echo "${KAFKA_STARTS[*]}")"
   echo "rss weir_idle_rss_mb=$WEIR_RSS kafka_idle_rss_mb=$KAFKA_RSS"
   echo "target partitions round produce_MBps avg_ms p99_ms consume_MBps e2e_p50_ms e2e_p99_ms e2e_p999_ms" \
     "produce_broker_cpu_s produce_client_cpu_s consume_broker_cpu_s consume_client_cpu_s"
