@@ -174,10 +174,6 @@ class DurabilityTest {
     }
 
     /**
-     * An idempotent acks=all producer sending 0, 1, 2, ... to partition 0 from its own thread,
-     * recording every value the broker acknowledged. At most 500 records are unacknowledged at once.
-     */
-    /**
      * lmdbjava copies LMDB's library into the temporary directory and deleted the copy only at a
      * normal exit, so each kill -9 left 300 KB behind; the gateway now removes it once it is mapped.
      */
@@ -201,6 +197,10 @@ class DurabilityTest {
         }
     }
 
+    /**
+     * An idempotent acks=all producer sending 0, 1, 2, ... to partition 0 from its own thread,
+     * recording every value the broker acknowledged. At most 500 records are unacknowledged at once.
+     */
     private static final class SequenceProducer {
         private final KafkaProducer<String, String> producer;
         private final String topic;
