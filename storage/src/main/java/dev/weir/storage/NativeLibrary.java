@@ -54,22 +54,21 @@ public final class NativeLibrary {
     private static void loadOnce() {
         useGenericCalls();
         if (System.getProperty(NATIVE_LIB_PROPERTY) != null || System.getProperty(EXTRACT_DIR_PROPERTY) != null) {
-            org.lmdbjava.Meta.version();
-            org.lmdbjava.Env.create();
-            return;
-        }
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("weir-lmdb-");
-        } catch (IOException e) {
-            throw new StorageException("cannot create a directory for LMDB's native library: " + e.getMessage(), e);
-        }
-        System.setProperty(EXTRACT_DIR_PROPERTY, dir.toString());
-        try {
             org.lmdbjava.Meta.version(); // loads and maps the library
-        } finally {
-            System.clearProperty(EXTRACT_DIR_PROPERTY);
-            deleteTree(dir);
+        } else {
+            Path dir;
+            try {
+                dir = Files.createTempDirectory("weir-lmdb-");
+            } catch (IOException e) {
+                throw new StorageException("cannot create a directory for LMDB's native library: " + e.getMessage(), e);
+            }
+            System.setProperty(EXTRACT_DIR_PROPERTY, dir.toString());
+            try {
+                org.lmdbjava.Meta.version();
+            } finally {
+                System.clearProperty(EXTRACT_DIR_PROPERTY);
+                deleteTree(dir);
+            }
         }
         org.lmdbjava.Env.create(); // and lmdbjava's buffer proxy, set up by reflection
     }
