@@ -283,6 +283,68 @@ class TransactionTest {
     }
 
     /**
+     * A read_committed consumer fetching while transactions are written and mostly aborted sees only
+     * what was committed: an undecided batch is held back from the moment any fetch could read it,
+     * not from the moment its produce is answered.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void aReadCommittedConsumerFetchingAlongsideAbortedTransactionsNeverSeesTheirRecords(Target target)
+            throws InterruptedException {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("txn-undecided");
+        Clients.createTopics(broker, Clients.topic(topic, 2));
+        List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+        int transactions = 400;
+        java.util.Set<String> committed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> seen = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> writerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, Clients.uniqueTopic("txn-undecided"),
+                    ProducerConfig.LINGER_MS_CONFIG, 0))) {
+                producer.initTransactions();
+                for (int t = 0; t < transactions; t++) {
+                    producer.beginTransaction();
+                    List<String> values = new ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        String value = "t" + t + "-" + i;
+                        values.add(value);
+                        Clients.get(producer.send(new ProducerRecord<>(topic, i % 2, "k", value)));
+                    }
+                    if (t % 4 == 0) {
+                        committed.addAll(values);
+                        producer.commitTransaction();
+                    } else {
+                        producer.abortTransaction();
+                    }
+                }
+            } catch (Throwable e) {
+                writerFailure.set(e);
+            } finally {
+                writing.set(false);
+            }
+        }, "txn-undecided-writer");
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5))) {
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            writer.start();
+            while (writing.get()) {
+                consumer.poll(Duration.ofMillis(5)).forEach(r -> seen.add(r.value()));
+            }
+            writer.join();
+            assertEquals(null, writerFailure.get(), "the transactional writer failed");
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            Clients.readUntil(consumer, end).forEach(r -> seen.add(r.value()));
+        }
+        List<String> undecided = seen.stream().filter(v -> !committed.contains(v)).limit(10).toList();
+        assertEquals(List.of(), undecided, "records of aborted transactions read under read_committed");
+        assertEquals(committed.size(), seen.size(), "every committed record once");
+    }
+
+    /**
      * A transaction left open past its transaction.timeout.ms is aborted by the coordinator, which
      * fences its producer: read_committed consumers move on, the producer's commit fails.
      */

@@ -184,8 +184,9 @@ public final class ProduceHandler implements ApiHandler {
         ProducerStateCheck producerState = null;
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
             producerState = new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
-                    batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), transactional, now,
-                    producerIdExpirationMs);
+                    batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), transactional,
+                    transactional ? partitionTransactions.opening(topic.segment(pd.index()), batch.producerId()) : null,
+                    now, producerIdExpirationMs);
         }
         // A retried duplicate is recognised before the keyed map would take it for a conflict.
         AppendCondition conditions = AllConditions.of(producerState, keyedMap);

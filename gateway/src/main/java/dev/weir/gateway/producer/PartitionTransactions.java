@@ -91,6 +91,21 @@ public final class PartitionTransactions {
         }
     }
 
+    /**
+     * Where the store's sequencer tells that the producer's transaction starts in the partition (see
+     * {@link ProducerStateCheck}): called before its first batch there can be read, so that no
+     * read_committed fetch between the commit and the append's completion takes it for decided. The
+     * partition's state is loaded here, on the caller's thread, never on the sequencer's.
+     */
+    public java.util.function.LongConsumer opening(String segment, long producerId) {
+        State st = state(segment);
+        return first -> {
+            synchronized (st) {
+                st.open.putIfAbsent(producerId, first);
+            }
+        };
+    }
+
     /** The offset below which every transaction is decided, given the high watermark. */
     public long lastStableOffset(String segment, long highWatermark) {
         State st = states.get(segment);

@@ -7,6 +7,7 @@ import dev.weir.storage.Attributes;
 import dev.weir.storage.ConditionFailedException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -37,11 +38,20 @@ public final class ProducerStateCheck implements AppendCondition {
     private final long expirationMs;
     private final String partition;
     private final boolean transactional;
+    private final LongConsumer onTransactionStart;
 
+    /**
+     * {@code onTransactionStart} (for transactional batches) is told the offset of the producer's first
+     * batch in the partition's open transaction, on the sequencer, before the commit makes the batch
+     * visible to any reader: the last stable offset must hold it back from the moment it can be read.
+     * Should the commit then fail, it is held back by a transaction that wrote nothing here, until that
+     * transaction's marker ends it: a reader waits longer, never reads an undecided record.
+     */
     public ProducerStateCheck(String partition, long producerId, short epoch, int firstSequence, int lastSequence,
-                              boolean transactional, long now, long expirationMs) {
+                              boolean transactional, LongConsumer onTransactionStart, long now, long expirationMs) {
         this.partition = partition;
         this.transactional = transactional;
+        this.onTransactionStart = onTransactionStart;
         this.producerId = producerId;
         this.epoch = epoch;
         this.firstSequence = firstSequence;
@@ -175,6 +185,9 @@ public final class ProducerStateCheck implements AppendCondition {
         if (transactional && current[LAST_WRITE + 1] == Attributes.NULL_VALUE) {
             // The producer's first batch in this partition's open transaction: it holds the last stable offset back.
             updates.add(AttributeUpdate.replace(PartitionTransactions.openTransactionAttribute(producerId), nextOffset));
+            if (onTransactionStart != null) {
+                onTransactionStart.accept(nextOffset);
+            }
         }
         return new Proceed(updates);
     }

@@ -42,9 +42,9 @@ class KeyOffsetCheckTest {
 
     @Test
     void aDuplicateBatchIsSkippedBeforeTheKeyedMapCouldRejectIt() {
-        ProducerStateCheck first = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, 0, 60_000);
+        ProducerStateCheck first = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, null, 0, 60_000);
         append(AllConditions.of(first, new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L)))), 1);
-        ProducerStateCheck retry = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, 0, 60_000);
+        ProducerStateCheck retry = new ProducerStateCheck("t-0", 1, (short) 0, 0, 0, false, null, 0, 60_000);
         assertEquals(0, append(AllConditions.of(retry, new KeyOffsetCheck("t-0", List.of(record("a", 0, false, -1L)))), 1),
                 "the retry gets its original offset, not a conflict");
         assertInstanceOf(ProducerStateCheck.class, AllConditions.of(null, retry, null));

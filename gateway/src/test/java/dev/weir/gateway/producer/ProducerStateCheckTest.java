@@ -19,7 +19,7 @@ class ProducerStateCheckTest {
     /** Offers a batch of {@code count} records; returns its base offset (the original one for a duplicate). */
     private long send(int epoch, int firstSeq, int count) {
         int lastSeq = (int) (((long) firstSeq + count - 1) % (1L + Integer.MAX_VALUE));
-        ProducerStateCheck check = new ProducerStateCheck("t-0", PID, (short) epoch, firstSeq, lastSeq, false, now, EXPIRY);
+        ProducerStateCheck check = new ProducerStateCheck("t-0", PID, (short) epoch, firstSeq, lastSeq, false, null, now, EXPIRY);
         return partition.append(check, count);
     }
 
