@@ -35,6 +35,9 @@ public final class KafkaErrors {
         if (t instanceof ConditionFailedException c && c.reason() instanceof Errors e) {
             return e;
         }
+        if (t instanceof ConditionFailedException c && c.reason() instanceof RejectedRecords r) {
+            return r.error();
+        }
         if (t instanceof SegmentNotFoundException) {
             return Errors.UNKNOWN_TOPIC_OR_PARTITION;
         }

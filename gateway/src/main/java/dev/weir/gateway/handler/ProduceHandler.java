@@ -3,6 +3,7 @@ package dev.weir.gateway.handler;
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.api.RejectedRecords;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
 import dev.weir.storage.AppendCondition;
 import dev.weir.storage.BadOffsetException;
+import dev.weir.storage.ConditionFailedException;
 import dev.weir.storage.Entry;
 import dev.weir.storage.SegmentStore;
 import java.nio.ByteBuffer;
@@ -29,10 +31,10 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -54,6 +56,8 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  * Produce: validates each partition's batch as Kafka's broker does (magic 2, one batch, CRC,
  * size, record count, timestamps, keys on compacted topics) and appends it to the partition's
  * segment exactly as sent; the store writes the assigned base offset into the batch header.
+ * A batch with invalid records is refused whole, and the answer names each of them (KIP-467),
+ * whether Kafka's checks refused it or one of Weir's headers.
  * Appends are submitted in request order, so pipelined requests on a connection keep their order.
  */
 public final class ProduceHandler implements ApiHandler {
@@ -142,17 +146,22 @@ public final class ProduceHandler implements ApiHandler {
         TopicConfigs.Effective config = topicConfigs.effective(topic);
         Validated validated;
         long now = System.currentTimeMillis();
+        TopicPartition partition = new TopicPartition(topic.name(), pd.index());
         try {
             ProduceRequest.validateRecords(version, records);
-            validated = validate(records, config, now);
+            validated = validate(records, config, now, partition);
         } catch (ApiException e) {
             fail(pr, Errors.forException(e), e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
+        String segment = topic.segment(pd.index());
+        if (validated.rejected() != null) {
+            return reject(pr, segment, validated.rejected());
+        }
         MutableRecordBatch batch = validated.batch();
         OptionalLong expectedOffset = validated.expectedOffset();
         KeyOffsetCheck keyedMap = validated.keyed() == null ? null
-                : new KeyOffsetCheck(topic.name() + "-" + pd.index(), validated.keyed());
+                : new KeyOffsetCheck(partition.toString(), validated.keyed());
         WeirHeaders.TimeNote timeNote = validated.timeNote();
         if (timeNote != null) {
             notes.any = true;
@@ -174,12 +183,11 @@ public final class ProduceHandler implements ApiHandler {
         boolean transactional = batch.isTransactional();
         CompletableFuture<Errors> admitted = CompletableFuture.completedFuture(Errors.NONE);
         if (transactional) {
-            TopicPartition tp = new TopicPartition(topic.name(), pd.index());
             // Transactions V1: the producer added the partition to its open transaction beforehand.
             // V2 (Produce v12+): the produce adds it, durably, before the batch is appended.
-            admitted = version >= 12 ? transactions.addImplicitly(batch.producerId(), batch.producerEpoch(), tp)
+            admitted = version >= 12 ? transactions.addImplicitly(batch.producerId(), batch.producerEpoch(), partition)
                     : CompletableFuture.completedFuture(transactions.verifyProduce(batch.producerId(),
-                            batch.producerEpoch(), tp));
+                            batch.producerEpoch(), partition));
         }
         ProducerStateCheck producerState = null;
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
@@ -193,7 +201,6 @@ public final class ProduceHandler implements ApiHandler {
         if (conditions != null) {
             append = append.withCondition(conditions);
         }
-        String segment = topic.segment(pd.index());
         Append checked = append;
         CompletableFuture<Void> appended = appendInOrder(version, segment, checked, transactional, admitted, batch,
                 config, now, pr);
@@ -251,9 +258,13 @@ public final class ProduceHandler implements ApiHandler {
             if (failure == null && transactional) {
                 partitionTransactions.appended(segment, batch.producerId(), result.baseOffset());
             }
-            if (KafkaErrors.unwrap(failure) instanceof BadOffsetException b) {
-                fail(pr, Errors.INVALID_RECORD, WeirHeaders.EXPECT_OFFSET + " " + b.expectedOffset()
-                        + " does not match the partition's end offset " + b.actualOffset());
+            Throwable cause = KafkaErrors.unwrap(failure);
+            if (cause instanceof BadOffsetException b) {
+                // The batch's condition rides on its first record, so that record is the one named.
+                return reject(pr, segment, RejectedRecords.of(0, Errors.INVALID_RECORD, WeirHeaders.EXPECT_OFFSET + " "
+                        + b.expectedOffset() + " does not match the partition's end offset " + b.actualOffset()));
+            } else if (cause instanceof ConditionFailedException c && c.reason() instanceof RejectedRecords rejected) {
+                return reject(pr, segment, rejected);
             } else if (failure != null) {
                 fail(pr, KafkaErrors.of(failure), KafkaErrors.message(failure));
             } else {
@@ -263,24 +274,42 @@ public final class ProduceHandler implements ApiHandler {
                         .setLogAppendTimeMs(config.logAppendTime() && result.appendTimeMs() >= 0 ? now : -1)
                         .setLogStartOffset(result.startOffset());
             }
+            return CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * Answers a batch refused for some of its records as Kafka does: the partition's error and message, each
+     * refused record by its batch index, and the partition's log start offset (the batch took no offset).
+     */
+    private CompletableFuture<Void> reject(PartitionProduceResponse pr, String segment, RejectedRecords rejected) {
+        return store.getInfo(segment).handle((info, failure) -> {
+            fail(pr, rejected.error(), rejected.message());
+            pr.setLogStartOffset(failure == null ? info.startOffset() : -1).setRecordErrors(rejected.records().stream()
+                    .map(r -> new BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
+                            .setBatchIndexErrorMessage(r.message()))
+                    .toList());
             return null;
         });
     }
 
     /**
-     * A produced batch that passed Kafka's broker-side checks, with what Weir's headers ask of it: the
+     * A produced batch that passed Kafka's batch-level checks, with what Weir's headers ask of it: the
      * expected offset of its first record, for a compacted topic every record as the keyed map sees it, and the
-     * time it notes for the time watermarks (or null).
+     * time it notes for the time watermarks (or null); and the records that failed their own checks (or null).
      */
     private record Validated(MutableRecordBatch batch, OptionalLong expectedOffset,
-                             List<KeyOffsetCheck.KeyedRecord> keyed, WeirHeaders.TimeNote timeNote) {
+                             List<KeyOffsetCheck.KeyedRecord> keyed, WeirHeaders.TimeNote timeNote,
+                             RejectedRecords rejected) {
     }
 
     /**
      * Kafka's broker-side checks of one produced batch, reading its records once, as Kafka's LogValidator
-     * does; Weir's headers are read in the same pass.
+     * does; Weir's headers are read in the same pass. A failed batch-level check throws; records that fail
+     * their own checks are collected, each with the first reason it fails for (Kafka's, then Weir's headers).
      */
-    private static Validated validate(MemoryRecords records, TopicConfigs.Effective config, long now) {
+    private static Validated validate(MemoryRecords records, TopicConfigs.Effective config, long now,
+                                      TopicPartition partition) {
         Iterator<MutableRecordBatch> batches = records.batches().iterator();
         if (!batches.hasNext()) {
             throw new InvalidRecordException("Produce request contains no record batch");
@@ -304,38 +333,56 @@ public final class ProduceHandler implements ApiHandler {
         if (batch.isTransactional() && (!batch.hasProducerId() || batch.baseSequence() == RecordBatch.NO_SEQUENCE)) {
             throw new InvalidRecordException("A transactional batch needs a producer id and sequence numbers");
         }
-        if (batch.timestampType() == TimestampType.CREATE_TIME && !config.logAppendTime()) {
-            if (batch.maxTimestamp() > now + config.timestampAfterMaxMs()) {
-                throw new InvalidTimestampException("Timestamp " + batch.maxTimestamp() + " of a record is more than "
-                        + config.timestampAfterMaxMs() + " ms after the broker's time " + now);
-            }
-        }
-        boolean checkBefore = config.timestampBeforeMaxMs() != Long.MAX_VALUE && !config.logAppendTime();
         OptionalLong expectedOffset = OptionalLong.empty();
         List<KeyOffsetCheck.KeyedRecord> keyed = config.compacted() ? new ArrayList<>() : null;
         WeirHeaders.TimeNote timeNote = null;
+        List<RejectedRecords.Rejected> rejected = new ArrayList<>(0);
         try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-            boolean first = true;
-            while (it.hasNext()) {
+            for (int index = 0; it.hasNext(); index++) {
                 Record r = it.next();
-                if (first) {
-                    expectedOffset = WeirHeaders.expectedOffset(r);
-                    first = false;
+                RejectedRecords.Rejected kafkaCheck = checkRecord(batch, r, index, config, now, partition);
+                if (kafkaCheck != null) {
+                    rejected.add(kafkaCheck);
+                    continue;
                 }
-                timeNote = WeirHeaders.noteTime(r, timeNote);
-                if (config.compacted()) {
-                    if (!r.hasKey()) {
-                        throw new InvalidRecordException("Compacted topic cannot accept message without key.");
+                try {
+                    if (index == 0) {
+                        expectedOffset = WeirHeaders.expectedOffset(r);
                     }
-                    keyed.add(WeirHeaders.keyed(r, batch.baseOffset()));
-                }
-                if (checkBefore && r.timestamp() < now - config.timestampBeforeMaxMs()) {
-                    throw new InvalidTimestampException("Timestamp " + r.timestamp() + " of a record is more than "
-                            + config.timestampBeforeMaxMs() + " ms before the broker's time " + now);
+                    timeNote = WeirHeaders.noteTime(r, timeNote);
+                    if (config.compacted()) {
+                        keyed.add(WeirHeaders.keyed(r, batch.baseOffset()));
+                    }
+                } catch (InvalidRecordException e) {
+                    rejected.add(new RejectedRecords.Rejected(index, Errors.INVALID_RECORD, e.getMessage()));
                 }
             }
         }
-        return new Validated(batch, expectedOffset, keyed, timeNote);
+        return new Validated(batch, expectedOffset, keyed, timeNote,
+                rejected.isEmpty() ? null : new RejectedRecords(rejected));
+    }
+
+    /** Kafka's checks of one record (LogValidator's validateKey, then validateTimestamp, in its words), or null. */
+    private static RejectedRecords.Rejected checkRecord(MutableRecordBatch batch, Record r, int index,
+                                                       TopicConfigs.Effective config, long now, TopicPartition partition) {
+        if (config.compacted() && !r.hasKey()) {
+            return new RejectedRecords.Rejected(index, Errors.INVALID_RECORD,
+                    "Compacted topic cannot accept message without key in topic partition " + partition);
+        }
+        if (!config.logAppendTime() && r.timestamp() != RecordBatch.NO_TIMESTAMP) {
+            long before = config.timestampBeforeMaxMs();
+            long after = config.timestampAfterMaxMs();
+            long diff = now - r.timestamp();
+            if (diff > before || -diff > after) {
+                return new RejectedRecords.Rejected(index, Errors.INVALID_TIMESTAMP, "Timestamp " + r.timestamp()
+                        + " of message with offset " + r.offset() + " is out of range. The timestamp should be within ["
+                        + (now - before) + ", " + (now + after) + "]");
+            }
+        } else if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            return new RejectedRecords.Rejected(index, Errors.INVALID_TIMESTAMP, "Invalid timestamp type in message " + r
+                    + ". Producer should not set timestamp type to LogAppendTime.");
+        }
+        return null;
     }
 
     private static void fail(PartitionProduceResponse pr, Errors error, String message) {

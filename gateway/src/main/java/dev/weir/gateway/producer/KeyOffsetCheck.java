@@ -1,5 +1,6 @@
 package dev.weir.gateway.producer;
 
+import dev.weir.gateway.api.RejectedRecords;
 import dev.weir.storage.AppendCondition;
 import dev.weir.storage.AttributeUpdate;
 import dev.weir.storage.Attributes;
@@ -14,7 +15,8 @@ import org.apache.kafka.common.protocol.Errors;
  * key is absent, yet the log cleaner knows which tombstone is the latest), and a record
  * with header {@code weir.expect-key-offset} is appended only if its key's latest offset is the
  * expected one ({@code -1}: the key is absent). Checked and updated by the sequencer in the batch's
- * commit, so it is a per-key compare-and-set; a batch is appended whole or not at all.
+ * commit, so it is a per-key compare-and-set; a batch is appended whole or not at all, and a refused batch
+ * names each record whose expectation failed.
  */
 public final class KeyOffsetCheck implements AppendCondition {
     /** Attribute ids of key offsets: this bit, then 59 bits of the key's hash. */
@@ -73,6 +75,7 @@ public final class KeyOffsetCheck implements AppendCondition {
         // Later records of the batch see the offsets earlier ones leave.
         java.util.Map<Long, Long> latest = new java.util.HashMap<>();
         List<AttributeUpdate> updates = new ArrayList<>(records.size());
+        List<RejectedRecords.Rejected> conflicts = new ArrayList<>(0);
         for (int i = 0; i < records.size(); i++) {
             KeyedRecord r = records.get(i);
             long id = attribute(r.keyHash());
@@ -80,9 +83,10 @@ public final class KeyOffsetCheck implements AppendCondition {
             if (r.expectedOffset() != null) {
                 long actual = known == Attributes.NULL_VALUE || known < 0 ? -1 : known;
                 if (actual != r.expectedOffset()) {
-                    throw new ConditionFailedException("weir.expect-key-offset " + r.expectedOffset() + " for key '"
-                            + r.keyText() + "' does not match the key's latest offset " + actual + " in " + partition,
-                            Errors.INVALID_RECORD);
+                    // Every record whose expectation fails is named; later ones are judged as if the batch landed.
+                    conflicts.add(new RejectedRecords.Rejected(r.offsetDelta(), Errors.INVALID_RECORD,
+                            "weir.expect-key-offset " + r.expectedOffset() + " for key '" + r.keyText()
+                                    + "' does not match the key's latest offset " + actual + " in " + partition));
                 }
             }
             long offset = nextOffset + r.offsetDelta();
@@ -90,6 +94,10 @@ public final class KeyOffsetCheck implements AppendCondition {
             long value = r.tombstone() ? tombstoneAt(offset) : offset;
             latest.put(id, value);
             updates.add(AttributeUpdate.replace(id, value));
+        }
+        if (!conflicts.isEmpty()) {
+            RejectedRecords rejected = new RejectedRecords(conflicts);
+            throw new ConditionFailedException(rejected.message(), rejected);
         }
         return new Proceed(updates);
     }

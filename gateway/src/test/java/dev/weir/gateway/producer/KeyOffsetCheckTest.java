@@ -30,7 +30,9 @@ class KeyOffsetCheckTest {
         ConditionFailedException e = assertThrows(ConditionFailedException.class,
                 () -> append(new KeyOffsetCheck("t-0", List.of(record("b", 0, false, null), record("a", 1, false, 1L))), 2));
         assertEquals(3, partition.nextOffset, "a conflicting batch adds nothing, not even its unconditional records");
-        assertEquals(org.apache.kafka.common.protocol.Errors.INVALID_RECORD, e.reason());
+        assertEquals(new dev.weir.gateway.api.RejectedRecords(List.of(new dev.weir.gateway.api.RejectedRecords.Rejected(1,
+                org.apache.kafka.common.protocol.Errors.INVALID_RECORD, "weir.expect-key-offset 1 for key 'a' does not "
+                        + "match the key's latest offset 2 in t-0"))), e.reason(), "the record whose expectation failed");
     }
 
     @Test
