@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -346,30 +362,128 @@ class TransactionTest {
 
     /**
      * A transaction left open past its transaction.timeout.ms is aborted by the coordinator, which
-     * fences its producer: read_committed consumers move on, the producer's commit fails.
+     * bumps the producer's epoch (transactions V2, KIP-890): read_committed consumers move on; the
+     * producer's commit, at the epoch before the bump, is answered as Kafka 4.4 answers it
+     * (INVALID_TXN_STATE: the transaction it names ended as an abort), and so are the requests
+     * that producer could still send, at that epoch and the one before. A new producer of the same
+     * transactional id carries on.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.compat.Target#selected")
-    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced(Target target) {
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsCommitFailsAsAnInvalidTransactionState(Target target) {
         try (Broker broker = target.start("txn-timeout", Map.of(
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms", "500"))) {
             String topic = Clients.uniqueTopic("txn-timeout");
+            String id = Clients.uniqueTopic("txn-timeout");
             Clients.createTopics(broker, Clients.topic(topic, 1));
             TopicPartition tp = new TopicPartition(topic, 0);
+            List<String> seen = new ArrayList<>();
+            long producerId;
+            short epoch;
             try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of(
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, Clients.uniqueTopic("txn-timeout"),
-                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
-                 KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, id, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
+                 KafkaConsumer<String, String> consumer = isolated(broker, "read_committed");
+                 Admin admin = Clients.admin(broker)) {
                 producer.initTransactions();
+                // One committed transaction first, so that the epoch before the timed-out one exists.
+                producer.beginTransaction();
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "committed")));
+                producer.commitTransaction();
                 producer.beginTransaction();
                 Clients.get(producer.send(new ProducerRecord<>(topic, 0, "k", "abandoned")));
-                assertEquals(0L, consumer.endOffsets(List.of(tp)).get(tp), "held at the open transaction");
+                TransactionDescription open = Clients.get(admin.describeTransactions(List.of(id)).description(id));
+                producerId = open.producerId();
+                epoch = (short) open.producerEpoch();
+                assertEquals(2L, consumer.endOffsets(List.of(tp)).get(tp), "held at the open transaction");
                 Await.until(Duration.ofSeconds(60), "the coordinator aborts the timed-out transaction",
-                        () -> consumer.endOffsets(List.of(tp)).get(tp) == 2L);
-                assertThrows(KafkaException.class, producer::commitTransaction, "the timed-out producer is fenced");
-                assertEquals(List.of(), Clients.readToEnd(consumer, List.of(tp)).stream().map(ConsumerRecord::value).toList());
+                        () -> consumer.endOffsets(List.of(tp)).get(tp) == 4L);
+                TransactionDescription aborted = Clients.get(admin.describeTransactions(List.of(id)).description(id));
+                seen.add("after the timeout: " + aborted.state() + " " + relative(aborted.producerId(), producerId,
+                        (short) aborted.producerEpoch(), epoch));
+                seen.add("commitTransaction: " + outcome(producer::commitTransaction));
+                seen.add("abortTransaction: " + outcome(producer::abortTransaction));
             }
+            try (RawKafkaConnection raw = RawKafkaConnection.open(broker)) {
+                for (short e : new short[] {epoch, (short) (epoch - 1)}) {
+                    for (boolean commit : new boolean[] {true, false}) {
+                        EndTxnResponse r = raw.exchange(new EndTxnRequest.Builder(new EndTxnRequestData()
+                                .setTransactionalId(id).setProducerId(producerId).setProducerEpoch(e)
+                                .setCommitted(commit), true).build((short) 5));
+                        seen.add("EndTxn v5 " + (commit ? "commit" : "abort") + " at " + relative(e, epoch) + ": "
+                                + r.error() + answered(r.data().producerId(), producerId, r.data().producerEpoch(), epoch));
+                    }
+                }
+                AddPartitionsToTxnResponse added = raw.exchange(AddPartitionsToTxnRequest.Builder.forClient(id,
+                        producerId, epoch, List.of(tp)).build((short) 3));
+                seen.add("AddPartitionsToTxn v3 at E: " + added.errors().get(AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID)
+                        .get(tp));
+                ProduceResponse produced = raw.exchange(transactionalProduce(id, tp, producerId, epoch));
+                seen.add("Produce v12 at E: " + Errors.forCode(produced.data().responses().iterator().next()
+                        .partitionResponses().get(0).errorCode()));
+                InitProducerIdResponse init = raw.exchange(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
+                        .setTransactionalId(id).setTransactionTimeoutMs(2000).setProducerId(producerId)
+                        .setProducerEpoch(epoch)).build((short) 5));
+                seen.add("InitProducerId v5 naming E: " + init.error()
+                        + answered(init.data().producerId(), producerId, init.data().producerEpoch(), epoch));
+            }
+            try (KafkaProducer<String, String> next = Clients.producer(broker, Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, id, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000))) {
+                next.initTransactions();
+                next.beginTransaction();
+                Clients.get(next.send(new ProducerRecord<>(topic, 0, "k", "next")));
+                next.commitTransaction();
+            }
+            try (KafkaConsumer<String, String> consumer = isolated(broker, "read_committed")) {
+                seen.add("read_committed: " + Clients.readToEnd(consumer, List.of(tp)).stream()
+                        .map(ConsumerRecord::value).toList());
+            }
+            // As Kafka 4.4 answered (E: the epoch of the timed-out transaction; the abort bumped it once).
+            assertEquals(List.of(
+                    "after the timeout: CompleteAbort same producer id epoch E+1",
+                    "commitTransaction: InvalidTxnStateException",
+                    // The failed commit is fatal to that producer: it can only be closed.
+                    "abortTransaction: KafkaException (InvalidTxnStateException)",
+                    "EndTxn v5 commit at E: INVALID_TXN_STATE",
+                    "EndTxn v5 abort at E: NONE, same producer id epoch E+1",
+                    "EndTxn v5 commit at E-1: PRODUCER_FENCED",
+                    "EndTxn v5 abort at E-1: PRODUCER_FENCED",
+                    "AddPartitionsToTxn v3 at E: PRODUCER_FENCED",
+                    "Produce v12 at E: INVALID_PRODUCER_EPOCH",
+                    "InitProducerId v5 naming E: NONE, same producer id epoch E+1",
+                    "read_committed: [committed, next]"),
+                    seen, target + " answered the timed-out producer differently from Kafka 4.4");
         }
+    }
+
+    private static String outcome(Runnable call) {
+        try {
+            call.run();
+            return "ok";
+        } catch (RuntimeException e) {
+            return e.getClass().getSimpleName() + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static String relative(short epoch, short base) {
+        int d = epoch - base;
+        return d == 0 ? "E" : d > 0 ? "E+" + d : "E" + d;
+    }
+
+    private static String relative(long producerId, long base, short epoch, short baseEpoch) {
+        return (producerId == base ? "same producer id" : "another producer id") + " epoch " + relative(epoch, baseEpoch);
+    }
+
+    private static String answered(long producerId, long base, short epoch, short baseEpoch) {
+        return producerId == -1 ? "" : ", " + relative(producerId, base, epoch, baseEpoch);
+    }
+
+    private static ProduceRequest transactionalProduce(String id, TopicPartition tp, long producerId, short epoch) {
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, 1,
+                new SimpleRecord("k".getBytes(StandardCharsets.UTF_8), "late".getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000).setTransactionalId(id);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(tp.topic()).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(tp.partition()).setRecords(records))));
+        return ProduceRequest.builder(data, true).build((short) 12);
     }
 
     /** A transaction open across a gateway restart is still open after it, and commits. */

@@ -32,12 +32,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kafka's transaction coordinator (the pre-KIP-890 protocol, "transaction.version" 1): producer ids
- * and epochs per transactional id, the partitions and group offsets of each open transaction, and
- * its end: commit or abort markers written into every partition, then the offsets applied. Its
- * state is a log of records (a snapshot of one transactional id per record) in a store segment,
- * replayed at start; a transaction found half-ended is finished then. Changes are serialized on
- * this object's monitor; marker writes happen outside it.
+ * Kafka's transaction coordinator: producer ids and epochs per transactional id, the partitions and
+ * group offsets of each open transaction, and its end: commit or abort markers written into every
+ * partition, then the offsets applied. Both protocols are served: transactions V1 (EndTxn below v5)
+ * and V2 (KIP-890, EndTxn v5: every end bumps the epoch); the coordinator's own aborts (a timeout,
+ * a new producer fencing the old) follow V2, as Kafka 4.4's do with transaction.version 2
+ * finalized. Its state is a log of records (a snapshot of one transactional id per record) in a
+ * store segment, replayed at start; a transaction found half-ended is finished then. Changes are
+ * serialized on this object's monitor; marker writes happen outside it.
  */
 public final class TransactionCoordinator {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
@@ -62,6 +64,10 @@ public final class TransactionCoordinator {
         long producerId;
         short epoch;
         short lastEpoch = -1;
+        /** The producer id before the last change: a V2 end that ran out of epochs moved on from it. */
+        long prevProducerId = -1;
+        /** Set while a V2 end that exhausted the epochs is ending: the producer id it hands out once complete. */
+        long nextProducerId = -1;
         int timeoutMs;
         State state = State.EMPTY;
         long startMs = -1;
@@ -131,8 +137,10 @@ public final class TransactionCoordinator {
         synchronized (this) {
             txn = txns.get(transactionalId);
             if (txn != null) {
-                if (producerId != -1 && !(producerId == txn.producerId
-                        && (producerEpoch == txn.epoch || producerEpoch == txn.lastEpoch))) {
+                // A producer naming its id and epoch (KIP-360) must name this id, or the one a V2 end
+                // rotated away from when that producer's epochs ran out.
+                if (producerId != -1 && producerId != txn.producerId
+                        && !(producerId == txn.prevProducerId && exhausted(producerEpoch))) {
                     return done(new InitResult(Errors.PRODUCER_FENCED, -1, (short) -1));
                 }
                 if (txn.state == State.PREPARE_COMMIT || txn.state == State.PREPARE_ABORT) {
@@ -143,15 +151,24 @@ public final class TransactionCoordinator {
                     // A new incarnation of the producer: fence the old one and abort what it left open.
                     log.info("Transactional id {}: a new producer fences epoch {} and aborts its open transaction",
                             transactionalId, txn.epoch);
-                    return fenceAndAbort(txn).thenApply(v -> {
+                    // Kafka answers CONCURRENT_TRANSACTIONS here and the producer asks again once the
+                    // abort is complete; this is that second answer, given once the abort is complete.
+                    return fenceAndAbort(txn).thenCompose(v -> {
                         synchronized (this) {
+                            Errors refused = nextIncarnation(txn, producerId, producerEpoch);
+                            if (refused != Errors.NONE) {
+                                return done(new InitResult(refused, -1, (short) -1));
+                            }
                             txn.state = State.EMPTY;
-                            save(txn);
-                            return new InitResult(Errors.NONE, txn.producerId, txn.epoch);
+                            InitResult result = new InitResult(Errors.NONE, txn.producerId, txn.epoch);
+                            return save(txn).thenApply(x -> result);
                         }
                     });
                 }
-                bumpEpoch(txn);
+                Errors refused = nextIncarnation(txn, producerId, producerEpoch);
+                if (refused != Errors.NONE) {
+                    return done(new InitResult(refused, -1, (short) -1));
+                }
                 txn.state = State.EMPTY;
                 CompletableFuture<Void> saved = save(txn);
                 InitResult result = new InitResult(Errors.NONE, txn.producerId, txn.epoch);
@@ -175,28 +192,75 @@ public final class TransactionCoordinator {
         });
     }
 
-    /** The next epoch; a new producer id once the epoch is exhausted (KIP-360). */
-    private void bumpEpoch(Txn txn) {
+    /** Whether a producer at this epoch may not have another: Kafka keeps the last one for the marker of a V2 end. */
+    private static boolean exhausted(short epoch) {
+        return epoch >= Short.MAX_VALUE - 1;
+    }
+
+    /**
+     * The producer id and epoch InitProducerId hands out, as Kafka's coordinator does: a new
+     * producer (no epoch named) gets the next epoch and the previous one is forgotten, so it stays
+     * fenced; a producer naming the current epoch gets the next; one naming the previous epoch is
+     * retrying a call that succeeded and gets the current one again; any other epoch is fenced. A
+     * new producer id once the epochs run out (KIP-360).
+     */
+    private Errors nextIncarnation(Txn txn, long producerId, short producerEpoch) {
+        boolean named = producerId != -1;
+        if (exhausted(txn.epoch) && (!named || producerEpoch == txn.epoch)) {
+            txn.lastEpoch = named ? txn.epoch : -1;
+            rotate(txn, catalog.nextProducerId().join());
+            return Errors.NONE;
+        }
+        if (named && producerEpoch != txn.epoch && producerEpoch != txn.lastEpoch) {
+            log.info("Transactional id {}: epoch {} is neither the current {} nor the previous {}; fenced", txn.id,
+                    producerEpoch, txn.epoch, txn.lastEpoch);
+            return Errors.PRODUCER_FENCED;
+        }
+        txn.prevProducerId = txn.producerId;
+        if (!named || producerEpoch == txn.epoch) {
+            txn.lastEpoch = named ? txn.epoch : -1;
+            txn.epoch++;
+        }
+        return Errors.NONE;
+    }
+
+    private void rotate(Txn txn, long newProducerId) {
+        byProducerId.remove(txn.producerId);
+        txn.prevProducerId = txn.producerId;
+        txn.producerId = newProducerId;
+        txn.epoch = 0;
+        byProducerId.put(newProducerId, txn);
+    }
+
+    /**
+     * The epoch bump of a V2 end, before its markers: the markers carry the new epoch, fencing the
+     * producer's old one. If that was the last epoch of the producer id, the markers carry it at
+     * {@code Short.MAX_VALUE} and a new producer id takes over once the end is complete, as in Kafka.
+     */
+    private void bumpForEnd(Txn txn) {
+        txn.prevProducerId = txn.producerId;
         txn.lastEpoch = txn.epoch;
-        if (txn.epoch >= Short.MAX_VALUE - 1) {
-            byProducerId.remove(txn.producerId);
-            txn.producerId = catalog.nextProducerId().join();
-            byProducerId.put(txn.producerId, txn);
-            txn.epoch = 0;
-            txn.lastEpoch = -1;
-        } else {
+        if (exhausted(txn.epoch)) {
+            txn.nextProducerId = catalog.nextProducerId().join();
+        }
+        if (txn.epoch < Short.MAX_VALUE) {
             txn.epoch++;
         }
     }
 
-    /** Bumps the epoch (fencing the current producer) and aborts the open transaction with markers of the new epoch. */
+    /** The producer id and epoch a V2 end leaves the producer with, once complete. */
+    private static EndResult afterEnd(Txn txn) {
+        return txn.nextProducerId != -1 ? new EndResult(Errors.NONE, txn.nextProducerId, (short) 0)
+                : new EndResult(Errors.NONE, txn.producerId, txn.epoch);
+    }
+
+    /**
+     * The coordinator's own abort of an open transaction (a timeout, or a new producer of the same
+     * transactional id): a V2 end, so the epoch moves on and the markers carry the new one.
+     */
     private CompletableFuture<Void> fenceAndAbort(Txn txn) {
         synchronized (this) {
-            if (txn.epoch >= Short.MAX_VALUE - 1) {
-                txn.epoch = (short) (Short.MAX_VALUE - 2);
-            }
-            txn.lastEpoch = txn.epoch;
-            txn.epoch++;
+            bumpForEnd(txn);
             txn.state = State.PREPARE_ABORT;
             return save(txn).thenCompose(v -> complete(txn));
         }
@@ -220,6 +284,7 @@ public final class TransactionCoordinator {
 
     private void begin(Txn txn) {
         if (txn.state != State.ONGOING) {
+            txn.prevProducerId = txn.producerId;
             txn.state = State.ONGOING;
             txn.startMs = System.currentTimeMillis();
         }
@@ -352,50 +417,91 @@ public final class TransactionCoordinator {
         Txn txn;
         synchronized (this) {
             txn = txns.get(transactionalId);
+            if (v2) {
+                return endTxnV2(txn, producerId, epoch, commit);
+            }
             if (txn == null || txn.producerId != producerId) {
                 return done(EndResult.of(Errors.INVALID_PRODUCER_ID_MAPPING));
-            }
-            State completed = commit ? State.COMPLETE_COMMIT : State.COMPLETE_ABORT;
-            if (v2 && epoch == txn.lastEpoch && txn.state == completed) {
-                // A retry of the EndTxn that bumped the epoch: answer it again.
-                return done(new EndResult(Errors.NONE, txn.producerId, txn.epoch));
             }
             if (txn.epoch != epoch) {
                 return done(EndResult.of(Errors.PRODUCER_FENCED));
             }
             switch (txn.state) {
-                case ONGOING -> {
-                    txn.state = commit ? State.PREPARE_COMMIT : State.PREPARE_ABORT;
-                    if (v2) {
-                        bumpEpoch(txn);
-                    }
-                }
+                case ONGOING -> txn.state = commit ? State.PREPARE_COMMIT : State.PREPARE_ABORT;
                 case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT -> {
-                    if (!v2) {
-                        boolean retry = txn.state == completed;
-                        return done(EndResult.of(retry ? Errors.NONE : Errors.INVALID_TXN_STATE));
-                    }
-                    // V2 producers may end a transaction that never wrote anything: only the epoch moves on.
-                    bumpEpoch(txn);
-                    txn.state = completed;
-                    EndResult result = new EndResult(Errors.NONE, txn.producerId, txn.epoch);
-                    return save(txn).thenApply(v -> result);
+                    boolean retry = txn.state == (commit ? State.COMPLETE_COMMIT : State.COMPLETE_ABORT);
+                    return done(EndResult.of(retry ? Errors.NONE : Errors.INVALID_TXN_STATE));
                 }
                 default -> {
                     return done(EndResult.of(Errors.CONCURRENT_TRANSACTIONS));
                 }
             }
-            CompletableFuture<Void> prepared = save(txn);
-            EndResult ended = new EndResult(Errors.NONE, v2 ? txn.producerId : -1, v2 ? txn.epoch : -1);
-            return prepared.thenCompose(v -> complete(txn)).handle((v, failure) -> {
-                if (failure != null) {
-                    log.warn("Transactional id {}: ending the transaction failed; it will be retried", transactionalId,
-                            failure);
-                    return EndResult.of(Errors.COORDINATOR_NOT_AVAILABLE);
-                }
-                return ended;
-            });
+            return prepareAndComplete(txn, EndResult.of(Errors.NONE));
         }
+    }
+
+    /**
+     * EndTxn v5, with Kafka's rules for which epoch may end what. The epoch the request names is the
+     * current one, or the one before the bump of an end it retries (or, after a bump that ran out of
+     * epochs, the last of the previous producer id). A retry of the end that completed is answered
+     * again; a retry naming the other result, or a commit where no transaction is open, is
+     * INVALID_TXN_STATE: so a producer whose transaction the coordinator aborted on a timeout learns
+     * that its commit found the transaction ended otherwise, rather than that it was fenced.
+     */
+    private CompletableFuture<EndResult> endTxnV2(Txn txn, long producerId, short epoch, boolean commit) {
+        if (txn == null) {
+            return done(EndResult.of(Errors.INVALID_PRODUCER_ID_MAPPING));
+        }
+        boolean retryOnOverflow = txn.prevProducerId == producerId && epoch == Short.MAX_VALUE - 1 && txn.epoch == 0;
+        boolean retryOnEpochBump = txn.epoch == epoch + 1;
+        if (txn.producerId != producerId && !retryOnOverflow) {
+            return done(EndResult.of(Errors.INVALID_PRODUCER_ID_MAPPING));
+        }
+        boolean validEpoch = switch (txn.state) {
+            case EMPTY, ONGOING -> epoch == txn.epoch;
+            case PREPARE_COMMIT, PREPARE_ABORT -> retryOnEpochBump;
+            case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnEpochBump || retryOnOverflow || epoch == txn.epoch;
+        };
+        if (!validEpoch) {
+            return done(EndResult.of(Errors.PRODUCER_FENCED));
+        }
+        boolean retry = retryOnEpochBump || retryOnOverflow;
+        State ending = switch (txn.state) {
+            case ONGOING -> commit ? State.PREPARE_COMMIT : State.PREPARE_ABORT;
+            // Ending nothing: an abort only moves the epoch on (a V2 producer may abort before writing).
+            case EMPTY -> commit ? null : State.PREPARE_ABORT;
+            case COMPLETE_COMMIT -> retry ? null : commit ? null : State.PREPARE_ABORT;
+            case COMPLETE_ABORT -> commit ? null : retry ? null : State.PREPARE_ABORT;
+            case PREPARE_COMMIT, PREPARE_ABORT -> null;
+        };
+        if (ending == null) {
+            State retried = commit ? State.COMPLETE_COMMIT : State.COMPLETE_ABORT;
+            State inProgress = commit ? State.PREPARE_COMMIT : State.PREPARE_ABORT;
+            if (retry && txn.state == retried) {
+                return done(new EndResult(Errors.NONE, txn.producerId, txn.epoch));
+            }
+            if (txn.state == inProgress) {
+                return done(EndResult.of(Errors.CONCURRENT_TRANSACTIONS));
+            }
+            log.info("Transactional id {}: {} at epoch {} refused in state {} (epoch {})", txn.id,
+                    commit ? "commit" : "abort", epoch, txn.state.kafkaName, txn.epoch);
+            return done(EndResult.of(Errors.INVALID_TXN_STATE));
+        }
+        txn.state = ending;
+        bumpForEnd(txn);
+        return prepareAndComplete(txn, afterEnd(txn));
+    }
+
+    /** Records the prepared end, then completes it; answers {@code ended} once it is complete. */
+    private CompletableFuture<EndResult> prepareAndComplete(Txn txn, EndResult ended) {
+        CompletableFuture<Void> prepared = save(txn);
+        return prepared.thenCompose(v -> complete(txn)).handle((v, failure) -> {
+            if (failure != null) {
+                log.warn("Transactional id {}: ending the transaction failed; it will be retried", txn.id, failure);
+                return EndResult.of(Errors.COORDINATOR_NOT_AVAILABLE);
+            }
+            return ended;
+        });
     }
 
     /** Writes the markers of a prepared transaction, applies its offsets if it commits, and records it complete. */
@@ -429,6 +535,13 @@ public final class TransactionCoordinator {
         return all.thenCompose(v -> {
             synchronized (this) {
                 txn.state = commit ? State.COMPLETE_COMMIT : State.COMPLETE_ABORT;
+                if (txn.nextProducerId != -1) {
+                    // The V2 end used the last epoch; the producer goes on with a new id, as it was told.
+                    rotate(txn, txn.nextProducerId);
+                    txn.nextProducerId = -1;
+                } else {
+                    txn.prevProducerId = txn.producerId;
+                }
                 txn.partitions.clear();
                 txn.offsets.clear();
                 txn.startMs = -1;
@@ -443,7 +556,11 @@ public final class TransactionCoordinator {
 
     /** Aborts transactions open longer than their timeout, fencing their producers; finishes stuck endings. */
     public void abortTimedOut() {
-        long now = System.currentTimeMillis();
+        abortTimedOut(System.currentTimeMillis());
+    }
+
+    /** As {@link #abortTimedOut()} at the time {@code now}; completes when the aborts started have. */
+    CompletableFuture<Void> abortTimedOut(long now) {
         List<Txn> expired = new ArrayList<>();
         List<Txn> stuck = new ArrayList<>();
         synchronized (this) {
@@ -456,15 +573,17 @@ public final class TransactionCoordinator {
                 }
             }
         }
+        List<CompletableFuture<Void>> started = new ArrayList<>();
         for (Txn t : expired) {
             log.info("Transactional id {}: aborting its transaction, open longer than its timeout of {} ms", t.id,
                     t.timeoutMs);
-            fenceAndAbort(t).exceptionally(e -> {
+            started.add(fenceAndAbort(t).exceptionally(e -> {
                 log.warn("Transactional id {}: aborting the timed-out transaction failed; will retry", t.id, e);
                 return null;
-            });
+            }));
         }
-        stuck.forEach(t -> complete(t).exceptionally(e -> null));
+        stuck.forEach(t -> started.add(complete(t).exceptionally(e -> null)));
+        return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new));
     }
 
     // ---------------------------------------------------------------- DescribeTransactions, ListTransactions
@@ -520,6 +639,9 @@ public final class TransactionCoordinator {
                     out.writeLong(c.commitTimestamp());
                 }
             }
+            // Appended later: records written before have neither, and replay as -1.
+            out.writeLong(t.prevProducerId);
+            out.writeLong(t.nextProducerId);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -556,6 +678,10 @@ public final class TransactionCoordinator {
                     staged.put(tp, new CommittedOffsets.Committed(topicId, offset, leaderEpoch, metadata, in.readLong()));
                 }
                 t.offsets.put(groupId, staged);
+            }
+            if (in.available() >= 2 * Long.BYTES) {
+                t.prevProducerId = in.readLong();
+                t.nextProducerId = in.readLong();
             }
             Txn previous = txns.put(t.id, t);
             if (previous != null) {

@@ -108,6 +108,99 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void aV2EndRetriedWithTheEpochBeforeItsBumpIsAnsweredAgainAndOnlyThatEnd() throws Exception {
+        try (Setup s = new Setup()) {
+            s.catalog.create("t", 1, Map.of()).join();
+            TopicPartition tp = new TopicPartition("t", 0);
+            TransactionCoordinator.InitResult init = s.coordinator.initProducerId("tx", 10_000, -1, (short) -1).join();
+            long id = init.producerId();
+            short e = init.epoch();
+            assertEquals(Errors.NONE, s.coordinator.addImplicitly(id, e, tp).join());
+            TransactionCoordinator.EndResult committed = s.coordinator.endTxn("tx", id, e, true, true).join();
+            assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, id, (short) (e + 1)), committed);
+            assertEquals(committed, s.coordinator.endTxn("tx", id, e, true, true).join(),
+                    "a retried commit after the completed commit, with the previous epoch, succeeds again");
+            assertEquals(Errors.INVALID_TXN_STATE, s.coordinator.endTxn("tx", id, e, false, true).join().error(),
+                    "an abort naming the epoch of the completed commit");
+            assertEquals(Errors.INVALID_TXN_STATE,
+                    s.coordinator.endTxn("tx", id, (short) (e + 1), true, true).join().error(),
+                    "a commit at the current epoch with no transaction open");
+            TransactionCoordinator.EndResult aborted = s.coordinator.endTxn("tx", id, (short) (e + 1), false, true).join();
+            assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, id, (short) (e + 2)), aborted,
+                    "an abort with nothing open moves the epoch on");
+            assertEquals(Errors.PRODUCER_FENCED, s.coordinator.endTxn("tx", id, e, true, true).join().error(),
+                    "two bumps back is fenced");
+            assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING,
+                    s.coordinator.endTxn("tx", id + 1, (short) (e + 2), true, true).join().error());
+        }
+    }
+
+    @Test
+    void aV2CommitAfterTheCoordinatorAbortedATimedOutTransactionIsAnInvalidTransactionState() throws Exception {
+        try (Setup s = new Setup()) {
+            TopicMeta topic = s.catalog.create("t", 1, Map.of()).join();
+            TopicPartition tp = new TopicPartition("t", 0);
+            TransactionCoordinator.InitResult init = s.coordinator.initProducerId("tx", 10_000, -1, (short) -1).join();
+            long id = init.producerId();
+            short before = init.epoch();
+            assertEquals(Errors.NONE, s.coordinator.addImplicitly(id, before, tp).join());
+            short e = s.coordinator.endTxn("tx", id, before, true, true).join().epoch();
+            assertEquals(Errors.NONE, s.coordinator.addImplicitly(id, e, tp).join());
+            s.coordinator.abortTimedOut(System.currentTimeMillis() + 10_001).join();
+
+            TransactionCoordinator.Description d = s.coordinator.describe("tx").orElseThrow();
+            assertEquals("CompleteAbort", d.state());
+            assertEquals(e + 1, d.epoch(), "the timeout abort bumps the epoch once, as a V2 end does");
+            List<RecordBatch> markers = batches(s.store, topic.segment(0));
+            assertEquals(e + 1, markers.get(markers.size() - 1).producerEpoch(), "its marker carries the new epoch");
+
+            assertEquals(Errors.INVALID_TXN_STATE, s.coordinator.endTxn("tx", id, e, true, true).join().error(),
+                    "the producer's commit finds its transaction aborted");
+            assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, id, (short) (e + 1)),
+                    s.coordinator.endTxn("tx", id, e, false, true).join(), "its abort is the abort that happened");
+            assertEquals(Errors.PRODUCER_FENCED, s.coordinator.endTxn("tx", id, before, true, true).join().error(),
+                    "an older epoch is fenced");
+            assertEquals(Errors.PRODUCER_FENCED, s.coordinator.endTxn("tx", id, before, false, true).join().error());
+            assertEquals(Errors.INVALID_PRODUCER_EPOCH, s.coordinator.addImplicitly(id, e, tp).join(),
+                    "a produce at the old epoch is refused");
+            assertEquals(new TransactionCoordinator.InitResult(Errors.NONE, id, (short) (e + 1)),
+                    s.coordinator.initProducerId("tx", 10_000, id, e).join(),
+                    "InitProducerId naming the previous epoch is a retry: the current epoch, no bump");
+            assertEquals(Errors.PRODUCER_FENCED, s.coordinator.initProducerId("tx", 10_000, id, before).join().error());
+            assertEquals(new TransactionCoordinator.InitResult(Errors.NONE, id, (short) (e + 2)),
+                    s.coordinator.initProducerId("tx", 10_000, -1, (short) -1).join(), "a new producer gets the next");
+            assertEquals(Errors.PRODUCER_FENCED, s.coordinator.initProducerId("tx", 10_000, id, (short) (e + 1)).join()
+                    .error(), "and the one before it is forgotten, so a zombie cannot claim it");
+        }
+    }
+
+    @Test
+    void aV2EndAtTheLastEpochMarksWithItAndHandsOutANewProducerIdEvenToARetry() throws Exception {
+        try (Setup s = new Setup()) {
+            TopicMeta topic = s.catalog.create("t", 1, Map.of()).join();
+            TopicPartition tp = new TopicPartition("t", 0);
+            TransactionCoordinator.InitResult init = s.coordinator.initProducerId("tx", 10_000, -1, (short) -1).join();
+            while (init.epoch() < Short.MAX_VALUE - 1) {
+                init = s.coordinator.initProducerId("tx", 10_000, init.producerId(), init.epoch()).join();
+            }
+            long old = init.producerId();
+            short last = init.epoch();
+            assertEquals(Errors.NONE, s.coordinator.addImplicitly(old, last, tp).join());
+            TransactionCoordinator.EndResult ended = s.coordinator.endTxn("tx", old, last, true, true).join();
+            assertEquals(Errors.NONE, ended.error());
+            assertTrue(ended.producerId() != old && ended.epoch() == 0, "a new producer id at epoch 0: " + ended);
+            RecordBatch marker = batches(s.store, topic.segment(0)).get(0);
+            assertEquals(old, marker.producerId(), "the marker ends the transaction of the producer id that wrote it");
+            assertEquals(Short.MAX_VALUE, marker.producerEpoch());
+            assertEquals(ended, s.coordinator.endTxn("tx", old, last, true, true).join(),
+                    "a retry naming the old producer id's last epoch is answered again");
+            assertEquals(Errors.INVALID_TXN_STATE, s.coordinator.endTxn("tx", old, last, false, true).join().error());
+            assertEquals(Errors.NONE, s.coordinator.addImplicitly(ended.producerId(), ended.epoch(), tp).join(),
+                    "the new producer id carries on");
+        }
+    }
+
+    @Test
     void aTimeoutOutsideTheAllowedRangeIsRefused() throws Exception {
         try (Setup s = new Setup()) {
             assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT,
