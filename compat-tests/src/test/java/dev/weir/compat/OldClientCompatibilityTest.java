@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.weir.compat.oldclient.OldClientGroupMember;
 import dev.weir.compat.oldclient.OldClientRoundTrip;
+import dev.weir.compat.oldclient.OldClientTransactionTimeout;
 import dev.weir.compat.oldclient.OldClientTransactions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,6 +33,11 @@ class OldClientCompatibilityTest {
 
     @RegisterExtension
     static final Brokers brokers = Brokers.shared();
+
+    /** Brokers that look for timed-out transactions every half second (Kafka's default is ten seconds). */
+    @RegisterExtension
+    static final Brokers timeoutBrokers = Brokers.dedicated("old-txn-timeout", Map.of(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms", "500"));
 
     static Stream<Arguments> targetsAndOldVersions() {
         return Target.selectedWith(OldClientRunner.versions().toArray());
@@ -121,6 +127,25 @@ class OldClientCompatibilityTest {
                 "record\t8\tcommit-2-0", "record\t9\tcommit-2-1", "record\t10\tcommit-2-2"),
                 lines.stream().filter(l -> l.startsWith("record\t")).toList());
         assertEquals(List.of("end\t12"), lines.stream().filter(l -> l.startsWith("end\t")).toList());
+    }
+
+    /**
+     * Transactions V1: a transaction open past its timeout is aborted by the coordinator, which
+     * fences its producer: the old client's commit fails as it does on Kafka 4.4, its abort too,
+     * and a new producer of the same transactional id carries on.
+     */
+    @ParameterizedTest(name = "{0} kafka-clients {1}")
+    @MethodSource("targetsAndOldVersions")
+    void anOldTransactionalProducerPastItsTimeoutIsFencedAsOnKafka(Target target, String version) {
+        Broker broker = timeoutBrokers.on(target);
+        String topic = Clients.uniqueTopic("old-txn-timeout-" + version.replace('.', '-'));
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        List<String> lines = OldClientRunner.run(version, OldClientTransactionTimeout.class,
+                List.of(broker.bootstrapServers(), topic, Clients.uniqueTopic("old-txn-timeout"))).assertSucceeded()
+                .stdoutLines().stream().filter(l -> l.matches("(aborted|commit|abort|next|record|end)\\b.*")).toList();
+        // Offsets: 0 the abandoned record, 1 the coordinator's abort marker, 2 the next record, 3 its marker.
+        assertEquals(List.of("aborted by the coordinator", "commit\tProducerFencedException",
+                "abort\tProducerFencedException", "next\tcommitted", "record\t2\tnext", "end\t4"), lines);
     }
 
     private static List<String> runMember(String version, Broker broker, String topic, String group, int count) {
