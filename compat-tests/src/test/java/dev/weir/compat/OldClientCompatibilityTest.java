@@ -6,6 +6,9 @@ import dev.weir.compat.oldclient.OldClientGroupMember;
 import dev.weir.compat.oldclient.OldClientRoundTrip;
 import dev.weir.compat.oldclient.OldClientTransactionTimeout;
 import dev.weir.compat.oldclient.OldClientTransactions;
+import dev.weir.compat.oldclient.StaticLeaderRestart;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OldClientCompatibilityTest {
     private static final int NEW_RECORDS = 5;
     private static final int OLD_RECORDS = 20;
+    /** The kafka-clients version of the test class path, run in this JVM rather than a child. */
+    private static final String CURRENT = "current";
 
     @RegisterExtension
     static final Brokers brokers = Brokers.shared();
@@ -41,6 +46,10 @@ class OldClientCompatibilityTest {
 
     static Stream<Arguments> targetsAndOldVersions() {
         return Target.selectedWith(OldClientRunner.versions().toArray());
+    }
+
+    static Stream<Arguments> targetsAndAllVersions() {
+        return Target.selectedWith(Stream.concat(OldClientRunner.versions().stream(), Stream.of(CURRENT)).toArray());
     }
 
     @ParameterizedTest(name = "{0} kafka-clients {1}")
@@ -146,6 +155,53 @@ class OldClientCompatibilityTest {
         // Offsets: 0 the abandoned record, 1 the coordinator's abort marker, 2 the next record, 3 its marker.
         assertEquals(List.of("aborted by the coordinator", "commit\tProducerFencedException",
                 "abort\tProducerFencedException", "next\tcommitted", "record\t2\tnext", "end\t4"), lines);
+    }
+
+    /**
+     * A static group leader restarted with the same group.instance.id within its session timeout
+     * gets its partitions back in the generation it left, and the other member is not rebalanced:
+     * no callback, same partitions, same generation. Before JoinGroup v9 (kafka-clients 2.8) a
+     * client cannot be told to skip the assignment, so Kafka does not name it the leader.
+     */
+    @ParameterizedTest(name = "{0} kafka-clients {1}")
+    @MethodSource("targetsAndAllVersions")
+    void aRestartedStaticLeaderGetsItsPartitionsBackAndTheOtherMemberIsNotRebalanced(Target target, String version) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("static-leader-" + version.replace('.', '-'));
+        String group = Clients.uniqueTopic("static-leader-" + version.replace('.', '-'));
+        Clients.createTopics(broker, Clients.topic(topic, 4));
+        List<String> args = List.of(broker.bootstrapServers(), topic, group, "4", "30000");
+        List<String> lines = CURRENT.equals(version) ? runInThisJvm(args)
+                : OldClientRunner.run(version, StaticLeaderRestart.class, args).assertSucceeded().stdoutLines();
+        String all = String.join("\n", lines);
+
+        String[] leader = fields(lines, "stable\tleader\t");
+        String[] other = fields(lines, "stable\tother\t");
+        assertEquals(leader[3], other[3], "one generation before the restart\n" + all);
+        String[] rejoined = fields(lines, "rejoined\t");
+        assertEquals(leader[2], rejoined[1], "the restarted leader's partitions within the session timeout\n" + all);
+        List<String> afterRestart = lines.subList(lines.indexOf("restart"), lines.indexOf("closing"));
+        assertEquals(List.of(), afterRestart.stream().filter(l -> l.matches("(revoked|assigned)\tother\t.*")).toList(),
+                "the other member saw no rebalance\n" + all);
+        assertEquals(List.of("final", "other", other[2], other[3]), List.of(fields(lines, "final\tother\t")),
+                "the other member's partitions and generation\n" + all);
+        assertEquals(List.of("final", "restarted", leader[2], leader[3]), List.of(fields(lines, "final\trestarted\t")),
+                "the restarted leader is back in the same generation\n" + all);
+    }
+
+    private static List<String> runInThisJvm(List<String> args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            StaticLeaderRestart.run(args.toArray(new String[0]), out);
+        }
+        return bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isEmpty()).toList();
+    }
+
+    /** The tab-separated fields of the one line starting with {@code prefix}. */
+    private static String[] fields(List<String> lines, String prefix) {
+        List<String> matching = lines.stream().filter(l -> l.startsWith(prefix)).toList();
+        assertEquals(1, matching.size(), "one line starting with " + prefix.replace("\t", " ") + "\n" + String.join("\n", lines));
+        return matching.get(0).split("\t");
     }
 
     private static List<String> runMember(String version, Broker broker, String topic, String group, int count) {
