@@ -44,9 +44,13 @@ public final class GroupCoordinator {
     record Protocol(String name, byte[] metadata) {
     }
 
+    /**
+     * A JoinGroup. {@code requireKnownMemberId}: v4+ (KIP-394); {@code canSkipAssignment}: v9+ (KIP-814),
+     * the client can be named leader yet told not to run the assignment.
+     */
     record JoinRequest(String groupId, String memberId, String instanceId, String protocolType, List<Protocol> protocols,
                        int sessionTimeoutMs, int rebalanceTimeoutMs, boolean requireKnownMemberId,
-                       String clientId, String clientHost) {
+                       boolean canSkipAssignment, String clientId, String clientHost) {
     }
 
     record JoinedMember(String memberId, String instanceId, byte[] metadata) {
@@ -300,6 +304,7 @@ public final class GroupCoordinator {
 
     private CompletableFuture<JoinResult> rejoinStatic(Group group, JoinRequest r) {
         String oldId = group.staticMembers.get(r.instanceId());
+        String previousLeader = group.leaderId;
         Member member = group.members.remove(oldId);
         String newId = (r.clientId() == null ? "" : r.clientId()) + "-" + UUID.randomUUID();
         if (member.awaitingJoin != null) {
@@ -317,20 +322,37 @@ public final class GroupCoordinator {
             group.leaderId = newId;
         }
         log.info("Static member {} of group {} rejoined as {} (was {})", r.instanceId(), group.groupId, newId, oldId);
-        if (group.state == State.STABLE) {
-            saver.save(group.groupId, encode(group));
-        }
         List<Protocol> previous = member.protocols;
         member.update(r);
         // As Kafka: no rebalance while the protocol the group would select stays the one it uses.
         if (group.state == State.STABLE && selectProtocol(group).equals(group.protocolName)) {
             scheduleHeartbeat(group, member);
-            boolean leader = newId.equals(group.leaderId);
-            return done(new JoinResult(Errors.NONE, group.generationId, group.protocolType, group.protocolName,
-                    group.leaderId, newId, leader ? joinedMembers(group) : List.of(), leader));
+            JoinResult answer = stableRejoinAnswer(group, newId, previousLeader, r.canSkipAssignment());
+            // As Kafka: the new member id is told only once the group holding it is durable.
+            return saver.save(group.groupId, encode(group)).handle((v, failure) -> failure == null ? answer
+                    : JoinResult.error(Errors.COORDINATOR_NOT_AVAILABLE, ""));
         }
         member.protocols = previous;
         return updateAndAwaitJoin(group, member, r);
+    }
+
+    /**
+     * The answer to a static member that rejoined a stable group without a rebalance. A leader that
+     * can skip the assignment (JoinGroup v9+, KIP-814) is named leader, gets the members and is told
+     * to skip it. Older clients cannot be told that (the field cannot be written before v9), and,
+     * named leader, would run an assignment the stable group ignores. So, as Kafka, they are answered
+     * with the leader as it was before the rejoin (for the leader itself, its old member id) and no
+     * members: the client goes on as a follower and syncs its current assignment, while inside the
+     * group its new id is the leader.
+     */
+    private JoinResult stableRejoinAnswer(Group group, String memberId, String previousLeader, boolean canSkipAssignment) {
+        if (!canSkipAssignment) {
+            return new JoinResult(Errors.NONE, group.generationId, group.protocolType, group.protocolName,
+                    previousLeader, memberId, List.of(), false);
+        }
+        boolean leader = memberId.equals(group.leaderId);
+        return new JoinResult(Errors.NONE, group.generationId, group.protocolType, group.protocolName,
+                group.leaderId, memberId, leader ? joinedMembers(group) : List.of(), leader);
     }
 
     private CompletableFuture<JoinResult> addMember(Group group, String memberId, JoinRequest r) {
@@ -947,7 +969,7 @@ public final class GroupCoordinator {
                     protocols.add(new Protocol(GroupMetadataLog.readString(in), GroupMetadataLog.readBytes(in)));
                 }
                 Member m = new Member(memberId, new JoinRequest(groupId, memberId, instanceId, g.protocolType,
-                        protocols, session, rebalance, false, clientId, clientHost));
+                        protocols, session, rebalance, false, false, clientId, clientHost));
                 m.assignment = GroupMetadataLog.readBytes(in);
                 g.members.put(memberId, m);
                 if (instanceId != null) {

@@ -121,7 +121,8 @@ public final class GroupMembershipHandler implements ApiHandler {
         GroupCoordinator.JoinRequest join = new GroupCoordinator.JoinRequest(data.groupId(), data.memberId(),
                 data.groupInstanceId(), data.protocolType(), protocols, data.sessionTimeoutMs(),
                 version == 0 ? data.sessionTimeoutMs() : data.rebalanceTimeoutMs(),
-                JoinGroupRequest.requiresKnownMemberId(data, version), context.clientId(),
+                JoinGroupRequest.requiresKnownMemberId(data, version), JoinGroupRequest.supportsSkippingAssignment(version),
+                context.clientId(),
                 context.clientAddress == null ? "" : context.clientAddress.toString());
         return coordinator.join(join).thenApply(r -> {
             JoinGroupResponseData out = new JoinGroupResponseData().setErrorCode(r.error().code())

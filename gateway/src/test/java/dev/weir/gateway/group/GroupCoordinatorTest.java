@@ -12,7 +12,9 @@ import dev.weir.gateway.group.GroupCoordinator.SyncResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +59,7 @@ class GroupCoordinatorTest {
 
     private static GroupCoordinator.JoinRequest joinRequest(String group, String memberId, String protocol) {
         return new GroupCoordinator.JoinRequest(group, memberId, null, "consumer",
-                List.of(new Protocol(protocol, protocol.getBytes())), SESSION, REBALANCE, true, "client", "/127.0.0.1");
+                List.of(new Protocol(protocol, protocol.getBytes())), SESSION, REBALANCE, true, true, "client", "/127.0.0.1");
     }
 
     /** The first join (v4+) hands out a member id; the second, with it, joins. */
@@ -183,17 +185,17 @@ class GroupCoordinatorTest {
     void theProtocolIsOneEveryMemberSupports() {
         GroupCoordinator.JoinRequest both = new GroupCoordinator.JoinRequest("g", "", null, "consumer",
                 List.of(new Protocol("range", new byte[0]), new Protocol("cooperative-sticky", new byte[0])),
-                SESSION, REBALANCE, false, "c", "h");
+                SESSION, REBALANCE, false, false, "c", "h");
         GroupCoordinator.JoinRequest stickyOnly = new GroupCoordinator.JoinRequest("g", "", null, "consumer",
-                List.of(new Protocol("cooperative-sticky", new byte[0])), SESSION, REBALANCE, false, "c", "h");
+                List.of(new Protocol("cooperative-sticky", new byte[0])), SESSION, REBALANCE, false, false, "c", "h");
         GroupCoordinator.JoinRequest other = new GroupCoordinator.JoinRequest("g", "", null, "consumer",
-                List.of(new Protocol("roundrobin", new byte[0])), SESSION, REBALANCE, false, "c", "h");
+                List.of(new Protocol("roundrobin", new byte[0])), SESSION, REBALANCE, false, false, "c", "h");
         // Old-version joins (no member id required) join at once.
         JoinResult a = coordinator.join(both).join();
         assertEquals("range", a.protocolName(), "alone, the member's first choice");
         CompletableFuture<JoinResult> b = coordinator.join(stickyOnly);
         GroupCoordinator.JoinRequest bothAgain = new GroupCoordinator.JoinRequest("g", a.memberId(), null, "consumer",
-                both.protocols(), SESSION, REBALANCE, false, "c", "h");
+                both.protocols(), SESSION, REBALANCE, false, false, "c", "h");
         assertEquals("cooperative-sticky", coordinator.join(bothAgain).join().protocolName());
         assertEquals("cooperative-sticky", b.join().protocolName());
         assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL, coordinator.join(other).join().error());
@@ -232,7 +234,7 @@ class GroupCoordinatorTest {
     @Test
     void aStaticMemberRejoiningWithTheSameProtocolsKeepsItsAssignmentWithoutARebalance() {
         GroupCoordinator.JoinRequest first = new GroupCoordinator.JoinRequest("g", "", "instance-1", "consumer",
-                List.of(new Protocol("range", new byte[] {1})), SESSION, REBALANCE, true, "c", "h");
+                List.of(new Protocol("range", new byte[] {1})), SESSION, REBALANCE, true, true, "c", "h");
         JoinResult a = coordinator.join(first).join();
         assertEquals(Errors.NONE, a.error(), "static members need no member id round trip");
         syncAsLeader("g", a, Map.of(a.memberId(), new byte[] {9}));
@@ -244,5 +246,71 @@ class GroupCoordinatorTest {
         assertEquals(Errors.FENCED_INSTANCE_ID, coordinator.heartbeat("g", a.memberId(), "instance-1", 1));
         SyncResult sync = coordinator.sync("g", 1, again.memberId(), "instance-1", null, null, Map.of()).join();
         assertArrayEquals(new byte[] {9}, sync.assignment());
+    }
+
+    private static GroupCoordinator.JoinRequest staticJoin(String instanceId, String memberId, boolean canSkipAssignment) {
+        return new GroupCoordinator.JoinRequest("g", memberId, instanceId, "consumer",
+                List.of(new Protocol("range", instanceId.getBytes())), SESSION, REBALANCE, false, canSkipAssignment,
+                "c", "h");
+    }
+
+    /** Two static members, "leader" (joined first) and "follower", stable at generation 2; returns their joins. */
+    private JoinResult[] twoStaticMembersStable(boolean canSkipAssignment) {
+        JoinResult leader = coordinator.join(staticJoin("leader", "", canSkipAssignment)).join();
+        syncAsLeader("g", leader, Map.of(leader.memberId(), new byte[] {1}));
+        CompletableFuture<JoinResult> followerJoin = coordinator.join(staticJoin("follower", "", canSkipAssignment));
+        JoinResult leader2 = coordinator.join(staticJoin("leader", leader.memberId(), canSkipAssignment)).join();
+        JoinResult follower = followerJoin.join();
+        assertEquals(2, leader2.generationId());
+        assertEquals(leader.memberId(), leader2.leaderId());
+        CompletableFuture<SyncResult> followerSync = coordinator.sync("g", 2, follower.memberId(), "follower", "consumer",
+                "range", Map.of());
+        syncAsLeader("g", leader2, Map.of(leader.memberId(), new byte[] {1}, follower.memberId(), new byte[] {2}));
+        assertArrayEquals(new byte[] {2}, followerSync.join().assignment());
+        return new JoinResult[] {leader2, follower};
+    }
+
+    @Test
+    void aRestartedStaticLeaderBeforeJoinGroupV9IsAnsweredAsAFollowerAndKeepsItsAssignment() {
+        JoinResult[] stable = twoStaticMembersStable(false);
+        JoinResult oldLeader = stable[0];
+        JoinResult follower = stable[1];
+
+        // As Kafka: a client before v9 cannot skip the assignment, so it is not named the leader.
+        JoinResult restarted = coordinator.join(staticJoin("leader", "", false)).join();
+        assertEquals(Errors.NONE, restarted.error());
+        assertEquals(2, restarted.generationId(), "the generation it left");
+        assertNotEquals(oldLeader.memberId(), restarted.memberId(), "a new member id");
+        assertEquals(oldLeader.memberId(), restarted.leaderId(), "the leader as it was before the rejoin, not itself");
+        assertEquals(List.of(), restarted.members(), "no member list to assign from");
+        assertFalse(restarted.skipAssignment());
+        assertEquals("range", restarted.protocolName());
+        assertEquals("Stable", coordinator.describe("g").orElseThrow().state(), "no rebalance");
+
+        SyncResult sync = coordinator.sync("g", 2, restarted.memberId(), "leader", "consumer", "range", Map.of()).join();
+        assertEquals(Errors.NONE, sync.error());
+        assertArrayEquals(new byte[] {1}, sync.assignment(), "its partitions from before the restart");
+        assertEquals(Errors.NONE, coordinator.heartbeat("g", follower.memberId(), "follower", 2), "the follower is undisturbed");
+        assertEquals(Errors.FENCED_INSTANCE_ID, coordinator.heartbeat("g", oldLeader.memberId(), "leader", 2));
+        JoinResult followerAgain = coordinator.join(staticJoin("follower", follower.memberId(), false)).join();
+        assertEquals(restarted.memberId(), followerAgain.leaderId(), "inside the group it is the leader under its new id");
+        assertEquals(2, followerAgain.generationId());
+    }
+
+    @Test
+    void aRestartedStaticLeaderFromJoinGroupV9IsTheLeaderWithTheMembersAndSkipsTheAssignment() {
+        JoinResult[] stable = twoStaticMembersStable(true);
+
+        JoinResult restarted = coordinator.join(staticJoin("leader", "", true)).join();
+        assertEquals(Errors.NONE, restarted.error());
+        assertEquals(2, restarted.generationId());
+        assertEquals(restarted.memberId(), restarted.leaderId());
+        assertEquals(Set.of("leader", "follower"), restarted.members().stream().map(m -> m.instanceId())
+                .collect(Collectors.toSet()), "every member, to assign from if it must");
+        assertTrue(restarted.skipAssignment());
+        assertEquals("Stable", coordinator.describe("g").orElseThrow().state(), "no rebalance");
+        SyncResult sync = coordinator.sync("g", 2, restarted.memberId(), "leader", "consumer", "range", Map.of()).join();
+        assertArrayEquals(new byte[] {1}, sync.assignment());
+        assertEquals(Errors.NONE, coordinator.heartbeat("g", stable[1].memberId(), "follower", 2));
     }
 }
