@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -30,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -335,6 +337,56 @@ class ConsumerGroupTest {
             assertEquals(40, seen.size(), "every record consumed");
             assertTrue(seen.values().stream().allMatch(n -> n == 1), "none consumed twice: " + seen);
         }
+    }
+
+    /**
+     * What a crash may not forget: the member epoch a member was told before a {@code kill -9}. Two
+     * members go on polling and committing across four kills, and every record produced after each
+     * restart must be consumed, with no commit refused, on Weir as on Kafka.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("killedGroups")
+    // Fails on Weir today (issue 16, open): after the first kill -9 both KIP-848 members stay Stable at
+    // their epoch and consume nothing more for 60 s; Kafka 4.4 passes. Run it with -Dweir.compat.issue16=true.
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "weir.compat.issue16", matches = "true")
+    void membersRunningThroughKill9sKeepTheirEpochsAndCommit(Target target, String assignor) throws Exception {
+        try (Broker broker = target.start("group-kill9", Map.of())) {
+            String topic = Clients.uniqueTopic("group-kill9");
+            String group = Clients.uniqueTopic("group-kill9");
+            Clients.createTopics(broker, Clients.topic(topic, 6));
+            Collection<ConsumerRecord<String, String>> sink = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            try (GroupMember first = new GroupMember(broker, group, topic, assignor, sink);
+                 GroupMember second = new GroupMember(broker, group, topic, assignor, sink)) {
+                List<GroupMember> members = List.of(first, second);
+                Await.until(Clients.TIMEOUT, "two members each own three of the six partitions", () -> {
+                    members.forEach(ConsumerGroupTest::requireNoFailure);
+                    return members.stream().allMatch(m -> m.assignment.get().size() == 3);
+                });
+                for (int round = 0; round < 4; round++) {
+                    // Killed while both members poll and commit: right after some answer, whichever it was.
+                    produceSpread6(broker, topic, round * 60, 60);
+                    int expected = (round + 1) * 60;
+                    Await.until(Clients.TIMEOUT, expected + " records consumed", () -> {
+                        members.forEach(ConsumerGroupTest::requireNoFailure);
+                        return sink.stream().map(ConsumerRecord::value).distinct().count() >= expected;
+                    });
+                    broker.kill9();
+                    broker.restart();
+                }
+                produceSpread6(broker, topic, 240, 60);
+                Await.until(Clients.TIMEOUT, "300 records consumed", () -> {
+                    members.forEach(ConsumerGroupTest::requireNoFailure);
+                    return sink.stream().map(ConsumerRecord::value).distinct().count() >= 300;
+                });
+                members.forEach(ConsumerGroupTest::requireNoFailure);
+            }
+        }
+    }
+
+    static Stream<Arguments> killedGroups() {
+        // KIP-848 members: a commit is refused only for an epoch the member was never told, or was told
+        // before a newer one (a classic member's commit may fail in a rebalance on any broker).
+        return Target.selectedWith("consumer-uniform", "consumer-range");
     }
 
     private static void produceSpread(Broker broker, String topic, int from, int count) {
