@@ -191,9 +191,9 @@ public final class ProduceHandler implements ApiHandler {
         }
         ProducerStateCheck producerState = null;
         if (batch.hasProducerId() && batch.baseSequence() != RecordBatch.NO_SEQUENCE) {
-            producerState = new ProducerStateCheck(topic.name() + "-" + pd.index(), batch.producerId(),
+            producerState = new ProducerStateCheck(partition.toString(), batch.producerId(),
                     batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(), transactional,
-                    transactional ? partitionTransactions.opening(topic.segment(pd.index()), batch.producerId()) : null,
+                    transactional ? partitionTransactions.opening(segment, batch.producerId()) : null,
                     now, producerIdExpirationMs);
         }
         // A retried duplicate is recognised before the keyed map would take it for a conflict.
