@@ -129,6 +129,49 @@ class FetchSemanticsTest {
         }
     }
 
+    /**
+     * A session belongs to the way it named topics: a consumer that has just re-bootstrapped fetches
+     * by name (v12) until its metadata has topic ids again, then goes on by id (v13). Kafka refuses
+     * that incremental fetch with FETCH_SESSION_TOPIC_ID_ERROR, and the client opens a new session.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.compat.Target#selected")
+    void aSessionOpenedByTopicNamesCannotGoOnByTopicIdsNorTheOtherWayRound(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("fetch-session-ids");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        produceBatches(broker, topic, 0, 1, 3);
+        Uuid topicId;
+        try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(broker)) {
+            topicId = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic).topicId();
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        short byIds = 13;
+        try (RawKafkaConnection c = RawKafkaConnection.open(broker)) {
+            FetchResponse byName = fetch(c, FetchMetadata.INITIAL, 0, 0, Map.of(tp, at(0, 1 << 20)));
+            assertEquals(Errors.NONE, byName.error());
+            FetchResponse mixed = c.exchange(FetchRequest.Builder.forConsumer(byIds, 0, 0, Map.of())
+                    .metadata(new FetchMetadata(byName.sessionId(), 1)).build(byIds));
+            assertEquals(Errors.FETCH_SESSION_TOPIC_ID_ERROR, mixed.error(), "a v13 fetch in a v12 session");
+
+            FetchResponse byId = c.exchange(FetchRequest.Builder.forConsumer(byIds, 0, 0, Map.of(tp,
+                            new FetchRequest.PartitionData(topicId, 0, -1, 1 << 20, Optional.empty())))
+                    .metadata(FetchMetadata.INITIAL).build(byIds));
+            assertEquals(Errors.NONE, byId.error());
+            assertEquals(1, byId.responseData(Map.of(topicId, topic), byIds).size(), "the partition, by id");
+            FetchResponse back = fetch(c, new FetchMetadata(byId.sessionId(), 1), 0, 0, Map.of());
+            assertEquals(Errors.FETCH_SESSION_TOPIC_ID_ERROR, back.error(), "a v12 fetch in a v13 session");
+
+            FetchResponse renewed = c.exchange(FetchRequest.Builder.forConsumer(byIds, 0, 0, Map.of(tp,
+                            new FetchRequest.PartitionData(topicId, 3, -1, 1 << 20, Optional.empty())))
+                    .metadata(new FetchMetadata(byId.sessionId(), FetchMetadata.INITIAL_EPOCH)).build(byIds));
+            assertEquals(Errors.NONE, renewed.error(), "a full fetch naming the old session opens a new one");
+            FetchResponse goesOn = c.exchange(FetchRequest.Builder.forConsumer(byIds, 0, 0, Map.of())
+                    .metadata(new FetchMetadata(renewed.sessionId(), 1)).build(byIds));
+            assertEquals(Errors.NONE, goesOn.error(), "and it goes on by id");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.compat.Target#selected")
     void aFetchWithNothingToReturnWaitsForMaxWait(Target target) {

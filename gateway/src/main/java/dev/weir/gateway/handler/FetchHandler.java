@@ -82,7 +82,7 @@ public final class FetchHandler implements ApiHandler {
                 sessions.remove(md.sessionId());
             }
             fetchNow.putAll(data);
-            session = md.epoch() == FetchMetadata.INITIAL_EPOCH ? sessions.create(data) : null;
+            session = md.epoch() == FetchMetadata.INITIAL_EPOCH ? sessions.create(data, version >= 13) : null;
         } else {
             session = sessions.get(md.sessionId());
             if (session == null) {
@@ -91,6 +91,12 @@ public final class FetchHandler implements ApiHandler {
             synchronized (session) {
                 if (session.nextEpoch != md.epoch()) {
                     return CompletableFuture.completedFuture(topLevelError(Errors.INVALID_FETCH_SESSION_EPOCH));
+                }
+                if (session.usesTopicIds != version >= 13) {
+                    // As Kafka: a session opened by topic names cannot go on by ids or the other way
+                    // round (a client that has just re-bootstrapped fetches by name until its
+                    // metadata has ids again). The client then opens a new session.
+                    return CompletableFuture.completedFuture(topLevelError(Errors.FETCH_SESSION_TOPIC_ID_ERROR));
                 }
                 session.nextEpoch = FetchSessionCache.nextEpoch(md.epoch());
                 data.forEach((tp, pd) -> {

@@ -33,11 +33,17 @@ final class FetchSessionCache {
 
     static final class Session {
         final int id;
+        /**
+         * Whether the full fetch that opened it named topics by id (v13+): its partitions are keyed
+         * that way, so a later request of the other kind could not name them.
+         */
+        final boolean usesTopicIds;
         int nextEpoch = 1;
         final LinkedHashMap<TopicIdPartition, CachedPartition> partitions = new LinkedHashMap<>();
 
-        Session(int id) {
+        Session(int id, boolean usesTopicIds) {
             this.id = id;
+            this.usesTopicIds = usesTopicIds;
         }
     }
 
@@ -49,7 +55,7 @@ final class FetchSessionCache {
     }
 
     /** A new session holding these partitions, or null when sessions are disabled. */
-    synchronized Session create(Map<TopicIdPartition, FetchRequest.PartitionData> partitions) {
+    synchronized Session create(Map<TopicIdPartition, FetchRequest.PartitionData> partitions, boolean usesTopicIds) {
         if (maxSessions == 0) {
             return null;
         }
@@ -57,7 +63,7 @@ final class FetchSessionCache {
         do {
             id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         } while (sessions.containsKey(id));
-        Session s = new Session(id);
+        Session s = new Session(id, usesTopicIds);
         partitions.forEach((tp, data) -> s.partitions.put(tp, new CachedPartition(data)));
         sessions.put(id, s);
         while (sessions.size() > maxSessions) {
