@@ -94,6 +94,8 @@ public final class ConsumerGroups {
         final Map<String, Map<Uuid, Set<Integer>>> target = new HashMap<>();
         final Map<String, String> staticMembers = new HashMap<>();
         Map<Uuid, Integer> subscribedTopics = Map.of();
+        /** The latest save of this group: an answer that changes nothing still waits for it. */
+        CompletableFuture<Void> lastSave = CompletableFuture.completedFuture(null);
 
         Group(String groupId) {
             this.groupId = groupId;
@@ -192,10 +194,10 @@ public final class ConsumerGroups {
             }
             Member member;
             boolean changed;
+            boolean tookOver = false;
             Map<Uuid, Set<Integer>> before;
             if (h.memberEpoch() == JOIN_EPOCH) {
                 String memberId = h.memberId().isEmpty() ? Uuid.randomUuid().toString() : h.memberId();
-                boolean tookOver = false;
                 String current = h.instanceId() == null ? null : group.staticMembers.get(h.instanceId());
                 if (current != null && !current.equals(memberId)) {
                     Member previous = group.members.get(current);
@@ -269,10 +271,16 @@ public final class ConsumerGroups {
             Map<Uuid, Set<Integer>> assignment = fullRequest || !member.assigned.equals(before) ? copy(member.assigned) : null;
             HeartbeatResult result = new HeartbeatResult(Errors.NONE, null, member.memberId, member.memberEpoch,
                     heartbeatIntervalMs, assignment);
-            if (!changed && !reconciled) {
-                return done(result);
+            if (!changed && !reconciled && !tookOver) {
+                // Nothing new from this heartbeat, but what it tells may come from a change (a timer's,
+                // another member's) still being written: it is answered once that is durable too.
+                CompletableFuture<Void> last = group.lastSave;
+                if (last.isCompletedExceptionally()) {
+                    last = persist(group); // that save failed: what memory holds is written again
+                }
+                return last.thenApply(v -> result);
             }
-            return saver.save(group.groupId, group).thenApply(v -> result);
+            return persist(group).thenApply(v -> result);
         }
     }
 
@@ -373,7 +381,7 @@ public final class ConsumerGroups {
             log.info("Member {} left consumer group {}", member.memberId, group.groupId);
             removeMember(group, member);
         }
-        return saver.save(group.groupId, group).thenApply(v -> result);
+        return persist(group).thenApply(v -> result);
     }
 
     private void removeMember(Group group, Member member) {
@@ -559,7 +567,7 @@ public final class ConsumerGroups {
                     log.info("Member {} of consumer group {} fenced: it did not revoke its partitions within {} ms",
                             memberId, groupId, now.rebalanceTimeoutMs);
                     removeMember(g, now);
-                    saver.save(groupId, g);
+                    persist(g);
                 }
             }
         });
@@ -574,8 +582,15 @@ public final class ConsumerGroups {
             }
             log.info("Member {} of consumer group {} expired: {}", memberId, groupId, why);
             removeMember(g, m);
-            saver.save(groupId, g);
+            persist(g);
         }
+    }
+
+    /** Saves the group as it is now; callers answer once this completes. Called under the lock. */
+    private CompletableFuture<Void> persist(Group g) {
+        CompletableFuture<Void> saved = saver.save(g.groupId, g);
+        g.lastSave = saved;
+        return saved;
     }
 
     // ---------------------------------------------------------------- queries and admin

@@ -115,7 +115,7 @@ public final class GroupAdminHandler implements ApiHandler {
             DeletableGroupResult result = new DeletableGroupResult().setGroupId(groupId);
             out.results().add(result);
             CompletableFuture<Errors> deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId)
-                    : CompletableFuture.completedFuture(coordinator.delete(groupId));
+                    : coordinator.delete(groupId);
             all.add(deleted.thenCompose(e -> {
                 if (e == Errors.GROUP_ID_NOT_FOUND && !offsets.of(groupId).isEmpty()) {
                     e = Errors.NONE;

@@ -857,20 +857,19 @@ public final class GroupCoordinator {
         return out;
     }
 
-    /** Deletes an empty group: NONE, GROUP_ID_NOT_FOUND, or NON_EMPTY_GROUP. */
-    synchronized Errors delete(String groupId) {
+    /** Deletes an empty group: NONE, GROUP_ID_NOT_FOUND, or NON_EMPTY_GROUP, once the deletion is durable. */
+    synchronized CompletableFuture<Errors> delete(String groupId) {
         Group group = groups.get(groupId);
         if (group == null || group.state == State.DEAD) {
-            return Errors.GROUP_ID_NOT_FOUND;
+            return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
         }
         if (group.state != State.EMPTY) {
-            return Errors.NON_EMPTY_GROUP;
+            return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
         }
         group.state = State.DEAD;
         cancelGroupTimer(group);
         groups.remove(groupId);
-        saver.save(groupId, null);
-        return Errors.NONE;
+        return saver.save(groupId, null).thenApply(v -> Errors.NONE);
     }
 
     /** Topics the group's consumers subscribe to (consumer protocol members only). */

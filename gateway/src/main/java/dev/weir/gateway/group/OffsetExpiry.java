@@ -74,7 +74,7 @@ public final class OffsetExpiry {
             log.info("Removed {} committed offsets of group {}: expired, or of deleted topics", expired.size(), groupId);
             if (offsets.of(groupId).isEmpty()) {
                 Errors deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId).join()
-                        : classic.delete(groupId);
+                        : classic.delete(groupId).join();
                 if (deleted == Errors.NONE) {
                     log.info("Removed group {}: empty, and its offsets expired", groupId);
                 }

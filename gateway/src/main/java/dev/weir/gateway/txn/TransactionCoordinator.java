@@ -74,6 +74,8 @@ public final class TransactionCoordinator {
         final Set<TopicPartition> partitions = new TreeSet<>(
                 Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
         final Map<String, Map<TopicPartition, CommittedOffsets.Committed>> offsets = new LinkedHashMap<>();
+        /** The latest save of this state: an answer that changes nothing still waits for it. */
+        volatile CompletableFuture<Void> lastSave = CompletableFuture.completedFuture(null);
 
         Txn(String id) {
             this.id = id;
@@ -300,7 +302,7 @@ public final class TransactionCoordinator {
                 return done(e);
             }
             if (txn.state == State.ONGOING && txn.partitions.containsAll(added)) {
-                return done(Errors.NONE);
+                return saved(txn).thenApply(v -> Errors.NONE);
             }
             begin(txn);
             txn.partitions.addAll(added);
@@ -350,7 +352,9 @@ public final class TransactionCoordinator {
                 return done(e);
             }
             if (txn.state == State.ONGOING && txn.partitions.contains(tp)) {
-                return done(Errors.NONE);
+                // Added by an earlier batch whose save may still be being written: this batch is
+                // appended (and acknowledged) only once the transaction durably holds its partition.
+                return saved(txn).thenApply(v -> Errors.NONE);
             }
             begin(txn);
             txn.partitions.add(tp);
@@ -605,6 +609,11 @@ public final class TransactionCoordinator {
 
     // ---------------------------------------------------------------- records
 
+    /** Completes once the transaction's latest save is written; if that save failed, saves it again. */
+    private CompletableFuture<Void> saved(Txn t) {
+        return t.lastSave.isCompletedExceptionally() ? save(t) : t.lastSave;
+    }
+
     private CompletableFuture<Void> save(Txn t) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -645,7 +654,9 @@ public final class TransactionCoordinator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return records.append(ByteBuffer.wrap(bytes.toByteArray()));
+        CompletableFuture<Void> saved = records.append(ByteBuffer.wrap(bytes.toByteArray()));
+        t.lastSave = saved;
+        return saved;
     }
 
     private void replay(ByteBuffer record) {

@@ -28,12 +28,20 @@ class ConsumerGroupsTest {
     private final GroupCoordinator classic = new GroupCoordinator(timer, 0);
     private final Map<String, TopicMeta> topics = new HashMap<>(Map.of("t", TOPIC));
     private final List<String> saved = new ArrayList<>();
+    /** When set, saves stay pending (as if being written) until the test completes them. */
+    private boolean holdSaves;
+    private final List<java.util.concurrent.CompletableFuture<Void>> heldSaves = new ArrayList<>();
     private final ConsumerGroups groups = new ConsumerGroups(classic, timer, n -> Optional.ofNullable(topics.get(n)),
             topics::values, List.of("uniform", "range"), SESSION, 500, (id, g) -> {
                 saved.add(id);
                 if (g != null) {
                     ConsumerGroups.Group copy = ConsumerGroups.decode(id, ConsumerGroups.encode(g));
                     assertEquals(g.members.keySet(), copy.members.keySet(), "a saved group reads back the same");
+                }
+                if (holdSaves) {
+                    java.util.concurrent.CompletableFuture<Void> pending = new java.util.concurrent.CompletableFuture<>();
+                    heldSaves.add(pending);
+                    return pending;
                 }
                 return java.util.concurrent.CompletableFuture.completedFuture(null);
             });
@@ -135,6 +143,48 @@ class ConsumerGroupsTest {
                 Map.of(), "c", "h", (short) 1));
         assertEquals(a.memberEpoch(), back.memberEpoch(), "no new epoch: no rebalance");
         assertEquals(Set.of(0, 1, 2, 3, 4, 5), partitions(back));
+    }
+
+    /** What a crash may not forget: no answer goes out before the group state it reflects is written. */
+    @Test
+    void aHeartbeatThatChangesNothingIsAnsweredOnlyOnceTheGroupsLatestSaveIsWritten() {
+        HeartbeatResult a = join("a");
+        HeartbeatResult s = beat(new Heartbeat("g", "s", 0, "inst", null, REBALANCE, List.of("t"), null, null,
+                Map.of(), "c", "h", (short) 1));
+        Set<Integer> kept = partitions(beat("a", a.memberEpoch(), Map.of(TOPIC.id(), Set.of(0, 1, 2, 3, 4, 5))));
+        int epoch = beat("a", a.memberEpoch(), Map.of(TOPIC.id(), kept)).memberEpoch();
+        beat("s", s.memberEpoch(), Map.of());
+        Map<Uuid, Set<Integer>> owned = Map.of(TOPIC.id(), kept);
+        assertEquals(epoch, beat("a", epoch, owned).memberEpoch(), "a is steady");
+
+        holdSaves = true;
+        var left = groups.heartbeat(new Heartbeat("g", "s", -2, "inst", null, -1, null, null, null, null, "c", "h",
+                (short) 1));
+        assertEquals(1, heldSaves.size());
+        var steady = groups.heartbeat(new Heartbeat("g", "a", epoch, null, null, -1, null, null, null, owned, "c", "h",
+                (short) 1));
+        assertEquals(1, heldSaves.size(), "a's heartbeat changes nothing");
+        assertTrue(!left.isDone() && !steady.isDone(), "both wait while the static member's leave is written");
+        heldSaves.get(0).complete(null);
+        assertEquals(Errors.NONE, left.join().error());
+        assertEquals(Errors.NONE, steady.join().error());
+
+        // The static member back under a new id takes the old one's place without a rebalance, but
+        // that is saved too (else a crash would forget its new id); here the save fails, and the next
+        // heartbeat, though it changes nothing, writes the group again.
+        heldSaves.clear();
+        var back = groups.heartbeat(new Heartbeat("g", "s2", 0, "inst", null, REBALANCE, List.of("t"), null, null,
+                Map.of(), "c", "h", (short) 1));
+        assertEquals(1, heldSaves.size(), "the take-over is saved");
+        heldSaves.get(0).completeExceptionally(new java.io.IOException("disk full"));
+        assertTrue(back.isCompletedExceptionally(), "an answer whose save failed is not sent as a success");
+        heldSaves.clear();
+        var again = groups.heartbeat(new Heartbeat("g", "a", epoch, null, null, -1, null, null, null, owned, "c", "h",
+                (short) 1));
+        assertEquals(1, heldSaves.size(), "the group is saved again");
+        assertTrue(!again.isDone());
+        heldSaves.get(0).complete(null);
+        assertEquals(Errors.NONE, again.join().error());
     }
 
     @Test

@@ -209,9 +209,9 @@ class GroupCoordinatorTest {
         assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.validateCommit("g", "", null, -1));
         assertEquals(Errors.NONE, coordinator.validateCommit("g", a.memberId(), null, 1));
         assertEquals(Errors.ILLEGAL_GENERATION, coordinator.validateCommit("g", a.memberId(), null, 0));
-        assertEquals(Errors.NON_EMPTY_GROUP, coordinator.delete("g"));
-        assertEquals(Errors.NONE, coordinator.delete("simple"));
-        assertEquals(Errors.GROUP_ID_NOT_FOUND, coordinator.delete("simple"));
+        assertEquals(Errors.NON_EMPTY_GROUP, coordinator.delete("g").join());
+        assertEquals(Errors.NONE, coordinator.delete("simple").join());
+        assertEquals(Errors.GROUP_ID_NOT_FOUND, coordinator.delete("simple").join());
     }
 
     @Test
