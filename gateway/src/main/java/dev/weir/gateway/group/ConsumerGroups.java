@@ -81,6 +81,12 @@ public final class ConsumerGroups {
         String serverAssignor;
         Map<Uuid, Set<Integer>> assigned = new TreeMap<>();
         Map<Uuid, Set<Integer>> pendingRevocation = new TreeMap<>();
+        /**
+         * KIP-1251: for each partition in {@code assigned} or {@code pendingRevocation}, the member
+         * epoch at which this member got it. A commit at an older member epoch is accepted for a
+         * partition the member has held since that epoch or earlier.
+         */
+        Map<Uuid, Map<Integer, Integer>> assignmentEpochs = new TreeMap<>();
         Runnable cancelSession = () -> { };
         Runnable cancelRevocation = () -> { };
         long timerEpoch;
@@ -229,6 +235,7 @@ public final class ConsumerGroups {
                     member.cancelRevocation.run();
                     member.assigned = new TreeMap<>();
                     member.pendingRevocation = new TreeMap<>();
+                    member.assignmentEpochs = new TreeMap<>();
                     member.state = MemberState.STABLE;
                     member.memberEpoch = 0;
                 }
@@ -528,6 +535,21 @@ public final class ConsumerGroups {
         m.memberEpoch = group.assignmentEpoch;
         m.assigned = assigned;
         m.state = unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE;
+        noteAssignmentEpochs(m);
+    }
+
+    /** Partitions new to the member were got at its current epoch; partitions it let go are forgotten. */
+    private static void noteAssignmentEpochs(Member m) {
+        Map<Uuid, Map<Integer, Integer>> epochs = new TreeMap<>();
+        for (Map<Uuid, Set<Integer>> held : List.of(m.assigned, m.pendingRevocation)) {
+            held.forEach((topic, ps) -> {
+                Map<Integer, Integer> before = m.assignmentEpochs.getOrDefault(topic, Map.of());
+                for (int p : ps) {
+                    epochs.computeIfAbsent(topic, t -> new TreeMap<>()).put(p, before.getOrDefault(p, m.memberEpoch));
+                }
+            });
+        }
+        m.assignmentEpochs = epochs;
     }
 
     /** Partitions other members still own or are revoking. */
@@ -613,6 +635,15 @@ public final class ConsumerGroups {
      * group is not a consumer group. Commits without a member are allowed only to an empty group.
      */
     Optional<Errors> validateOffsets(String groupId, String memberId, int memberEpoch, boolean fetch) {
+        return validateOffsets(groupId, memberId, memberEpoch, fetch, null);
+    }
+
+    /**
+     * As {@link #validateOffsets(String, String, int, boolean)}, for a commit of these partitions (by
+     * topic id; null when unknown), which an older member epoch may commit under KIP-1251.
+     */
+    Optional<Errors> validateOffsets(String groupId, String memberId, int memberEpoch, boolean fetch,
+                                     Map<Uuid, Set<Integer>> partitions) {
         synchronized (lock) {
             Group g = groups.get(groupId);
             if (g == null) {
@@ -625,11 +656,22 @@ public final class ConsumerGroups {
             if (m == null) {
                 return Optional.of(Errors.UNKNOWN_MEMBER_ID);
             }
-            if (memberEpoch > m.memberEpoch) {
-                return Optional.of(Errors.FENCED_MEMBER_EPOCH);
+            if (memberEpoch == m.memberEpoch) {
+                return Optional.of(Errors.NONE);
             }
-            if (memberEpoch < m.memberEpoch) {
+            if (memberEpoch > m.memberEpoch || fetch || partitions == null) {
                 return Optional.of(Errors.STALE_MEMBER_EPOCH);
+            }
+            // KIP-1251: a member that has not yet heard of its new epoch may still commit what it has
+            // held since the epoch it names; a partition it got later, or gave up, is refused.
+            for (Map.Entry<Uuid, Set<Integer>> e : partitions.entrySet()) {
+                Map<Integer, Integer> epochs = m.assignmentEpochs.getOrDefault(e.getKey(), Map.of());
+                for (int p : e.getValue()) {
+                    Integer since = epochs.get(p);
+                    if (since == null || since > memberEpoch) {
+                        return Optional.of(Errors.STALE_MEMBER_EPOCH);
+                    }
+                }
             }
             return Optional.of(Errors.NONE);
         }
@@ -740,6 +782,20 @@ public final class ConsumerGroups {
                 GroupMetadataLog.writePartitions(out, m.pendingRevocation);
                 GroupMetadataLog.writePartitions(out, g.target.getOrDefault(m.memberId, Map.of()));
             }
+            // Appended later (KIP-1251): records written before have none, and replay each partition
+            // as got at its member's current epoch.
+            for (Member m : g.members.values()) {
+                out.writeInt(m.assignmentEpochs.size());
+                for (Map.Entry<Uuid, Map<Integer, Integer>> e : m.assignmentEpochs.entrySet()) {
+                    out.writeLong(e.getKey().getMostSignificantBits());
+                    out.writeLong(e.getKey().getLeastSignificantBits());
+                    out.writeInt(e.getValue().size());
+                    for (Map.Entry<Integer, Integer> pe : e.getValue().entrySet()) {
+                        out.writeInt(pe.getKey());
+                        out.writeInt(pe.getValue());
+                    }
+                }
+            }
         });
     }
 
@@ -780,6 +836,23 @@ public final class ConsumerGroups {
                 g.members.put(m.memberId, m);
                 if (m.instanceId != null) {
                     g.staticMembers.put(m.instanceId, m.memberId);
+                }
+            }
+            boolean withEpochs = in.available() > 0;
+            for (Member m : g.members.values()) {
+                if (!withEpochs) {
+                    noteAssignmentEpochs(m);
+                    continue;
+                }
+                int topicCount = in.readInt();
+                for (int i = 0; i < topicCount; i++) {
+                    Uuid topic = new Uuid(in.readLong(), in.readLong());
+                    Map<Integer, Integer> epochs = new TreeMap<>();
+                    int count = in.readInt();
+                    for (int j = 0; j < count; j++) {
+                        epochs.put(in.readInt(), in.readInt());
+                    }
+                    m.assignmentEpochs.put(topic, epochs);
                 }
             }
         });

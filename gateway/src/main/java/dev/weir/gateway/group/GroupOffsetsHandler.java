@@ -6,6 +6,8 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,9 +104,14 @@ public final class GroupOffsetsHandler implements ApiHandler {
     }
 
     private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data, short version) {
+        Map<Uuid, Set<Integer>> named = new HashMap<>();
+        for (OffsetCommitRequestTopic t : data.topics()) {
+            (version >= 10 ? catalog.byId(t.topicId()) : catalog.byName(t.name())).ifPresent(topic -> t.partitions()
+                    .forEach(p -> named.computeIfAbsent(topic.id(), x -> new HashSet<>()).add(p.partitionIndex())));
+        }
         Errors groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
-                data.generationIdOrMemberEpoch(), false).orElseGet(() -> coordinator.validateCommit(data.groupId(),
-                data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
+                data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(
+                data.groupId(), data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
         OffsetCommitResponseData out = new OffsetCommitResponseData();
         Map<TopicPartition, CommittedOffsets.Committed> accepted = new LinkedHashMap<>();
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
@@ -157,8 +164,13 @@ public final class GroupOffsetsHandler implements ApiHandler {
         Errors groupError = Errors.NONE;
         boolean member = version >= 3 && data.memberId() != null && !data.memberId().isEmpty();
         if (member) {
+            Map<Uuid, Set<Integer>> named = new HashMap<>();
+            for (TxnOffsetCommitRequestTopic t : data.topics()) {
+                (version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name())).ifPresent(topic -> t.partitions()
+                        .forEach(p -> named.computeIfAbsent(topic.id(), x -> new HashSet<>()).add(p.partitionIndex())));
+            }
             groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
-                    data.generationIdOrMemberEpoch(), false).orElseGet(() -> coordinator.validateCommit(data.groupId(),
+                    data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(data.groupId(),
                     data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
         }
         TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();

@@ -37,6 +37,13 @@ class ConsumerGroupsTest {
                 if (g != null) {
                     ConsumerGroups.Group copy = ConsumerGroups.decode(id, ConsumerGroups.encode(g));
                     assertEquals(g.members.keySet(), copy.members.keySet(), "a saved group reads back the same");
+                    g.members.forEach((memberId, m) -> assertEquals(m.assignmentEpochs,
+                            copy.members.get(memberId).assignmentEpochs, "and so do its assignment epochs"));
+                }
+                if (holdSaves) {
+                    java.util.concurrent.CompletableFuture<Void> pending = new java.util.concurrent.CompletableFuture<>();
+                    heldSaves.add(pending);
+                    return pending;
                 }
                 if (holdSaves) {
                     java.util.concurrent.CompletableFuture<Void> pending = new java.util.concurrent.CompletableFuture<>();
@@ -230,6 +237,28 @@ class ConsumerGroupsTest {
         topics.put("t2", other);
         HeartbeatResult a2 = beat("a", a.memberEpoch(), Map.of(TOPIC.id(), Set.of(0, 1, 2, 3, 4, 5)));
         assertEquals(2, a2.assignment().get(other.id()).size());
+    }
+
+    /** KIP-1251, as Kafka 4.4: what an older member epoch may still commit. */
+    @Test
+    void anOlderMemberEpochCommitsOnlyThePartitionsHeldSinceThen() {
+        HeartbeatResult a = join("a");
+        join("b");
+        Set<Integer> kept = partitions(beat("a", a.memberEpoch(), Map.of(TOPIC.id(), Set.of(0, 1, 2, 3, 4, 5))));
+        int now = beat("a", a.memberEpoch(), Map.of(TOPIC.id(), kept)).memberEpoch();
+        assertTrue(now > a.memberEpoch());
+        Set<Integer> given = new TreeSet<>(Set.of(0, 1, 2, 3, 4, 5));
+        given.removeAll(kept);
+        assertEquals(Optional.of(Errors.NONE), groups.validateOffsets("g", "a", a.memberEpoch(), false,
+                Map.of(TOPIC.id(), kept)), "held since the older epoch");
+        assertEquals(Optional.of(Errors.STALE_MEMBER_EPOCH), groups.validateOffsets("g", "a", a.memberEpoch(), false,
+                Map.of(TOPIC.id(), given)), "given up since");
+        assertEquals(Optional.of(Errors.NONE), groups.validateOffsets("g", "a", now, false,
+                Map.of(TOPIC.id(), given)), "the current epoch commits anything, as in Kafka");
+        assertEquals(Optional.of(Errors.STALE_MEMBER_EPOCH), groups.validateOffsets("g", "a", now + 1, false,
+                Map.of(TOPIC.id(), kept)), "a newer epoch");
+        assertEquals(Optional.of(Errors.STALE_MEMBER_EPOCH), groups.validateOffsets("g", "a", a.memberEpoch(), true),
+                "an offset fetch needs the current epoch");
     }
 
     @Test
