@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  */
 class EtlChainTest {
     private static final Logger log = LoggerFactory.getLogger(EtlChainTest.class);
+    /**
+     * Every member's transactions, rewinds and rebalances, to find which commit moved an offset
+     * past what it produced: at DEBUG with -Dweir.compat.etl.trace=debug (see log4j2-test.properties).
+     */
+    private static final Logger trace = LoggerFactory.getLogger(EtlChainTest.class.getName() + ".trace");
     private static final int RECORDS = 50_000;
     /** The input: one long transaction (with flushes), then many small ones paced over the churn. */
     private static final int LONG_TRANSACTION = 10_000;
@@ -78,13 +83,11 @@ class EtlChainTest {
     }
 
     /**
-     * The memberships of the plain variant: {@code -Dweir.compat.etl.memberships=A,B} (default
-     * COOPERATIVE_STICKY,STATIC_RANGE). CONSUMER_PROTOCOL failed on Weir once in three runs (a
-     * record's output aborted in B while its group's committed offset passed it): issue 16 stays
-     * open on it, and it runs only when asked for.
+     * The memberships of the plain variant: {@code -Dweir.compat.etl.memberships=A,B} (default all three).
      */
     static Stream<Arguments> chains() {
-        return Target.selectedWith(memberships("weir.compat.etl.memberships", "COOPERATIVE_STICKY,STATIC_RANGE"));
+        return Target.selectedWith(memberships("weir.compat.etl.memberships",
+                "COOPERATIVE_STICKY,STATIC_RANGE,CONSUMER_PROTOCOL"));
     }
 
     private static Object[] memberships(String property, String defaults) {
@@ -94,11 +97,10 @@ class EtlChainTest {
 
     /**
      * The memberships of the kill -9 variant: {@code -Dweir.compat.etl.killed=A,B} (default
-     * COOPERATIVE_STICKY). CONSUMER_PROTOCOL fails on Weir today (records missing from C, or a
-     * member that owns a partition and never fetches it after the restarts): issue 16 stays open on it.
+     * COOPERATIVE_STICKY,CONSUMER_PROTOCOL).
      */
     static Stream<Arguments> killedChains() {
-        return Target.selectedWith(memberships("weir.compat.etl.killed", "COOPERATIVE_STICKY"));
+        return Target.selectedWith(memberships("weir.compat.etl.killed", "COOPERATIVE_STICKY,CONSUMER_PROTOCOL"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -460,6 +462,15 @@ class EtlChainTest {
         private int pollsInTransaction;
         /** What this member knows to be committed, per owned partition. */
         private final Map<TopicPartition, Long> committed = new HashMap<>();
+        /**
+         * The partitions this member owns by its rebalance callbacks. Not {@code consumer.assignment()}:
+         * the KIP-848 consumer drops a revoked partition from that only after the callback returned, on
+         * its background thread, and a commit of that partition's position after the callback aborted
+         * its records would skip them (a broker accepts it while the member's epoch is current).
+         */
+        private final Set<TopicPartition> owned = new HashSet<>();
+        /** For the trace: the first and last offset consumed per partition in the open transaction. */
+        private final Map<TopicPartition, long[]> consumed = new HashMap<>();
 
         Worker(Stage stage, String transactionalId, String instanceId) {
             this.stage = stage;
@@ -517,24 +528,48 @@ class EtlChainTest {
                 pollsInTransaction = 0;
             }
             for (ConsumerRecord<String, String> r : records) {
+                if (!owned.contains(new TopicPartition(r.topic(), r.partition()))) {
+                    continue; // revoked in this poll: the next owner reads it from the committed offset
+                }
                 producer.send(new ProducerRecord<>(stage.out, r.key(), r.value()));
+                if (trace.isDebugEnabled()) {
+                    consumed.computeIfAbsent(new TopicPartition(r.topic(), r.partition()),
+                            tp -> new long[] {r.offset(), r.offset()})[1] = r.offset();
+                }
             }
             if (++pollsInTransaction < 1 + random.nextInt(3)) {
                 return; // the transaction stays open over the next poll
             }
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            for (TopicPartition tp : consumer.assignment()) {
+            for (TopicPartition tp : owned) {
                 offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
             }
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             commit(producer);
             inTransaction = false;
             offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+            if (trace.isDebugEnabled()) {
+                trace.debug("{} epoch {} committed {} after consuming {}", transactionalId,
+                        consumer.groupMetadata().generationId(), positions(offsets), ranges());
+            }
+            consumed.clear();
+        }
+
+        private String ranges() {
+            StringBuilder b = new StringBuilder();
+            consumed.forEach((tp, r) -> b.append(tp).append('@').append(r[0]).append("..").append(r[1]).append(' '));
+            return b.toString();
+        }
+
+        private static String positions(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            StringBuilder b = new StringBuilder();
+            offsets.forEach((tp, o) -> b.append(tp).append('@').append(o.offset()).append(' '));
+            return b.toString();
         }
 
         /** Whether the consumer moved past what was committed (e.g. over a transaction marker) with nothing to return. */
         private boolean positionsAhead() {
-            for (TopicPartition tp : consumer.assignment()) {
+            for (TopicPartition tp : owned) {
                 Long c = committed.get(tp);
                 if (c == null || consumer.position(tp) > c) {
                     return true;
@@ -552,11 +587,13 @@ class EtlChainTest {
             if (inTransaction) {
                 abort();
             }
-            rewind(consumer.assignment());
+            rewind(owned);
         }
 
         private void abort() {
             inTransaction = false;
+            trace.debug("{} aborts after consuming {}", transactionalId, ranges());
+            consumed.clear();
             stage.aborts.incrementAndGet();
             try {
                 producer.abortTransaction();
@@ -575,6 +612,7 @@ class EtlChainTest {
                 try {
                     // read_committed: the fetch asks require_stable, so a pending transaction's offsets are waited for.
                     Map<TopicPartition, OffsetAndMetadata> c = consumer.committed(new HashSet<>(partitions));
+                    trace.debug("{} rewinds to {}", transactionalId, c);
                     for (TopicPartition tp : partitions) {
                         OffsetAndMetadata o = c.get(tp);
                         if (o == null) {
@@ -594,26 +632,32 @@ class EtlChainTest {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            trace.debug("{} revoked {} (in a transaction: {})", transactionalId, partitions, inTransaction);
             if (!partitions.isEmpty() && inTransaction) {
                 // Revoked mid-transaction: abort it, and go back to the committed offsets on what stays.
                 abort();
-                Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+                Set<TopicPartition> kept = new HashSet<>(owned);
                 kept.removeAll(partitions);
                 rewind(kept);
             }
+            owned.removeAll(partitions);
             partitions.forEach(committed::remove);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            trace.debug("{} lost {} (in a transaction: {})", transactionalId, partitions, inTransaction);
             if (inTransaction) {
                 abort();
             }
+            owned.removeAll(partitions);
             partitions.forEach(committed::remove);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            trace.debug("{} assigned {}", transactionalId, partitions);
+            owned.addAll(partitions);
             // New partitions start from their committed offsets (waiting while a transaction holds them).
             rewind(partitions);
         }
