@@ -281,11 +281,7 @@ public final class ConsumerGroups {
             if (!changed && !reconciled && !tookOver) {
                 // Nothing new from this heartbeat, but what it tells may come from a change (a timer's,
                 // another member's) still being written: it is answered once that is durable too.
-                CompletableFuture<Void> last = group.lastSave;
-                if (last.isCompletedExceptionally()) {
-                    last = persist(group); // that save failed: what memory holds is written again
-                }
-                return last.thenApply(v -> result);
+                return saved(group).thenApply(v -> result);
             }
             return persist(group).thenApply(v -> result);
         }
@@ -606,6 +602,11 @@ public final class ConsumerGroups {
             removeMember(g, m);
             persist(g);
         }
+    }
+
+    /** Completes once the group's latest save is written; if that save failed, saves it again. Under the lock. */
+    private CompletableFuture<Void> saved(Group g) {
+        return g.lastSave.isCompletedExceptionally() ? persist(g) : g.lastSave;
     }
 
     /** Saves the group as it is now; callers answer once this completes. Called under the lock. */

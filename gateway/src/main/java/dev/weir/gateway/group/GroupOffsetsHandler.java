@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
@@ -104,10 +105,13 @@ public final class GroupOffsetsHandler implements ApiHandler {
     }
 
     private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data, short version) {
+        // From v10 topics are named by id. Each is resolved once, for the epoch check and the commit.
+        List<Optional<TopicMeta>> topics = new ArrayList<>();
         Map<Uuid, Set<Integer>> named = new HashMap<>();
         for (OffsetCommitRequestTopic t : data.topics()) {
-            (version >= 10 ? catalog.byId(t.topicId()) : catalog.byName(t.name())).ifPresent(topic -> t.partitions()
-                    .forEach(p -> named.computeIfAbsent(topic.id(), x -> new HashSet<>()).add(p.partitionIndex())));
+            Optional<TopicMeta> topic = version >= 10 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
+            topics.add(topic);
+            name(named, topic, t.partitions().stream().map(OffsetCommitRequestPartition::partitionIndex));
         }
         Errors groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
                 data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(
@@ -116,11 +120,11 @@ public final class GroupOffsetsHandler implements ApiHandler {
         Map<TopicPartition, CommittedOffsets.Committed> accepted = new LinkedHashMap<>();
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
         long now = System.currentTimeMillis();
-        for (OffsetCommitRequestTopic t : data.topics()) {
+        for (int i = 0; i < data.topics().size(); i++) {
+            OffsetCommitRequestTopic t = data.topics().get(i);
             OffsetCommitResponseTopic rt = new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
             out.topics().add(rt);
-            // From v10 topics are named by id.
-            Optional<TopicMeta> topic = version >= 10 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
+            Optional<TopicMeta> topic = topics.get(i);
             for (OffsetCommitRequestPartition p : t.partitions()) {
                 OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
                 rt.partitions().add(rp);
@@ -142,6 +146,11 @@ public final class GroupOffsetsHandler implements ApiHandler {
         });
     }
 
+    /** Adds a commit's partitions of a known topic, by topic id, to those the member-epoch check weighs. */
+    private static void name(Map<Uuid, Set<Integer>> into, Optional<TopicMeta> topic, Stream<Integer> partitions) {
+        topic.ifPresent(t -> partitions.forEach(p -> into.computeIfAbsent(t.id(), x -> new HashSet<>()).add(p)));
+    }
+
     /** Why one partition's offset cannot be committed (NONE if it can): its topic, partition and metadata. */
     private static Errors partitionError(Optional<TopicMeta> topic, int partition, String metadata, boolean byId) {
         if (topic.isEmpty()) {
@@ -161,14 +170,17 @@ public final class GroupOffsetsHandler implements ApiHandler {
      * committing in its group's name must be current, as for OffsetCommit.
      */
     private CompletableFuture<AbstractResponse> txnCommit(TxnOffsetCommitRequestData data, short version) {
+        // From v6 topics are named by id. Each is resolved once, for the epoch check and the commit.
+        List<Optional<TopicMeta>> topics = new ArrayList<>();
+        Map<Uuid, Set<Integer>> named = new HashMap<>();
+        for (TxnOffsetCommitRequestTopic t : data.topics()) {
+            Optional<TopicMeta> topic = version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
+            topics.add(topic);
+            name(named, topic, t.partitions().stream().map(TxnOffsetCommitRequestPartition::partitionIndex));
+        }
         Errors groupError = Errors.NONE;
         boolean member = version >= 3 && data.memberId() != null && !data.memberId().isEmpty();
         if (member) {
-            Map<Uuid, Set<Integer>> named = new HashMap<>();
-            for (TxnOffsetCommitRequestTopic t : data.topics()) {
-                (version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name())).ifPresent(topic -> t.partitions()
-                        .forEach(p -> named.computeIfAbsent(topic.id(), x -> new HashSet<>()).add(p.partitionIndex())));
-            }
             groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
                     data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(data.groupId(),
                     data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
@@ -177,11 +189,11 @@ public final class GroupOffsetsHandler implements ApiHandler {
         Map<TopicPartition, CommittedOffsets.Committed> staged = new LinkedHashMap<>();
         List<TxnOffsetCommitResponsePartition> accepted = new ArrayList<>();
         long now = System.currentTimeMillis();
-        for (TxnOffsetCommitRequestTopic t : data.topics()) {
+        for (int i = 0; i < data.topics().size(); i++) {
+            TxnOffsetCommitRequestTopic t = data.topics().get(i);
             TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
             out.topics().add(rt);
-            // From v6 topics are named by id.
-            Optional<TopicMeta> topic = version >= 6 ? catalog.byId(t.topicId()) : catalog.byName(t.name());
+            Optional<TopicMeta> topic = topics.get(i);
             for (TxnOffsetCommitRequestPartition p : t.partitions()) {
                 Errors e = groupError != Errors.NONE ? groupError
                         : partitionError(topic, p.partitionIndex(), p.committedMetadata(), version >= 6);
