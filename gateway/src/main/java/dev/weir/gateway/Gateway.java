@@ -6,6 +6,7 @@ import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.config.Listeners;
 import dev.weir.gateway.group.CommittedOffsets;
 import dev.weir.gateway.group.ConsumerGroupHandler;
 import dev.weir.gateway.group.ConsumerGroups;
@@ -15,6 +16,10 @@ import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.quota.ByteRateQuotas;
 import dev.weir.gateway.quota.ClientQuotaHandler;
 import dev.weir.gateway.quota.ClientQuotas;
+import dev.weir.gateway.security.ListenerSecurity;
+import dev.weir.gateway.security.SaslApisHandler;
+import dev.weir.gateway.security.ScramCredentialHandler;
+import dev.weir.gateway.security.ScramCredentials;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.txn.TransactionHandler;
 import dev.weir.gateway.watermark.WatermarkService;
@@ -39,6 +44,8 @@ import dev.weir.gateway.net.RequestDispatcher;
 import dev.weir.storage.LmdbSegmentStore;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoreOptions;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -72,9 +79,12 @@ public final class Gateway implements AutoCloseable {
                 metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES)));
         catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
         TopicConfigs topicConfigs = new TopicConfigs(config);
-        GatewayConfig.Endpoint advertised = config.advertisedListener();
         int nodeId = config.getInt(GatewayConfig.NODE_ID);
-        BrokerIdentity identity = new BrokerIdentity(nodeId, advertised.host(), advertised.port(), catalog);
+        List<Listeners.Listener> listeners = config.listeners();
+        BrokerIdentity identity = new BrokerIdentity(nodeId, listeners, catalog);
+        ScramCredentials scram = ScramCredentials.open(store);
+        scram.bootstrap(config.scramUsers());
+        Map<String, ListenerSecurity> security = ListenerSecurity.of(config, scram);
         TopicAutoCreator autoCreator = new TopicAutoCreator(catalog,
                 config.getBoolean(GatewayConfig.AUTO_CREATE_TOPICS_ENABLE), config.getInt(GatewayConfig.NUM_PARTITIONS));
 
@@ -123,7 +133,9 @@ public final class Gateway implements AutoCloseable {
                 .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
                 .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions))
                 .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets))
-                .register(new ClientQuotaHandler(clientQuotas));
+                .register(new ClientQuotaHandler(clientQuotas))
+                .register(new SaslApisHandler())
+                .register(new ScramCredentialHandler(scram));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -147,8 +159,8 @@ public final class Gateway implements AutoCloseable {
         long marksInterval = config.getLong(GatewayConfig.WATERMARKS_INTERVAL_MS);
         background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
-        identity.bound(server.port());
-        server.accept(new RequestDispatcher(registry, metrics));
+        listeners.forEach(l -> identity.bound(l.name(), server.port(l.name())));
+        server.accept(new RequestDispatcher(registry, metrics), security);
         // After the listener: the platform MBean server takes ~100 ms to build, and need not delay
         // the first answer.
         jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
@@ -156,9 +168,15 @@ public final class Gateway implements AutoCloseable {
         if (jmx != null) {
             jmx.start();
         }
-        log.info("Weir gateway started in {} ms: node {} advertised as {}:{}, data in {}, cluster {}",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, identity.host(),
-                identity.port(), config.dataDir().toAbsolutePath(), catalog.clusterId());
+        StringBuilder advertised = new StringBuilder();
+        for (Listeners.Listener l : listeners) {
+            BrokerIdentity.Endpoint e = identity.endpoint(l.name());
+            advertised.append(advertised.length() == 0 ? "" : ", ").append(l.name()).append("://").append(e.host())
+                    .append(':').append(e.port());
+        }
+        log.info("Weir gateway started in {} ms: node {} advertised as {}, data in {}, cluster {}",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, advertised,
+                config.dataDir().toAbsolutePath(), catalog.clusterId());
     }
 
     /**
@@ -168,8 +186,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) throws InterruptedException {
         long started = System.nanoTime();
         MetricRegistry metrics = new MetricRegistry();
-        GatewayConfig.Endpoint listener = config.listener();
-        KafkaServer server = new KafkaServer(listener.host(), listener.port(),
+        KafkaServer server = new KafkaServer(config.listeners(),
                 config.getInt(GatewayConfig.NUM_NETWORK_THREADS), config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
@@ -185,8 +202,14 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** The port of the first listener. */
     public int port() {
         return server.port();
+    }
+
+    /** The port a listener is bound to. */
+    public int port(String listener) {
+        return server.port(listener);
     }
 
     /** The served APIs and versions, as ApiVersions advertises them. */

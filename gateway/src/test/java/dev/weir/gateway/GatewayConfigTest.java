@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.gateway.config.ConfigLoader;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.config.Listeners;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +42,8 @@ class GatewayConfigTest {
     @Test
     void noArgumentsMeansLocalhost9092AndDataInDotData() {
         GatewayConfig c = ConfigLoader.load(new String[0], Map.of());
-        assertEquals(new GatewayConfig.Endpoint("127.0.0.1", 9092), c.listener());
+        assertEquals(List.of(new Listeners.Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 9092,
+                "127.0.0.1", 9092)), c.listeners());
         assertEquals(Path.of("./data"), c.dataDir());
     }
 

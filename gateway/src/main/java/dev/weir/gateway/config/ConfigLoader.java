@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -21,6 +23,7 @@ public final class ConfigLoader {
     public static GatewayConfig load(String[] args, Map<String, String> env) {
         Map<String, Object> values = new HashMap<>();
         Map<String, String> sets = new HashMap<>();
+        List<ScramUser> scramUsers = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -33,8 +36,9 @@ public final class ConfigLoader {
                     }
                     sets.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
                 }
+                case "--add-scram" -> scramUsers.add(ScramUser.parse(requireNext(args, ++i, a)));
                 default -> throw new ConfigException("unknown argument: " + a
-                        + " (usage: [--config FILE] [--set key=value ...])");
+                        + " (usage: [--config FILE] [--set key=value ...] [--add-scram MECHANISM=[name=U,password=P]])");
             }
         }
         for (String key : GatewayConfig.keys()) {
@@ -46,11 +50,17 @@ public final class ConfigLoader {
         }
         values.putAll(sets);
         for (String key : values.keySet()) {
-            if (!GatewayConfig.DEFINITION.names().contains(key)) {
+            if (!GatewayConfig.DEFINITION.names().contains(key) && !GatewayConfig.isListenerKey(key)) {
                 throw new ConfigException(key, values.get(key), "unknown configuration key");
             }
         }
-        return new GatewayConfig(values);
+        // A key with no default left empty (ssl.keystore.location=) is unset, as if absent.
+        values.entrySet().removeIf(e -> String.valueOf(e.getValue()).isBlank()
+                && GatewayConfig.DEFINITION.configKeys().containsKey(e.getKey())
+                && GatewayConfig.DEFINITION.configKeys().get(e.getKey()).defaultValue == null);
+        GatewayConfig config = new GatewayConfig(values);
+        config.addScramUsers(scramUsers);
+        return config;
     }
 
     private static String requireNext(String[] args, int i, String flag) {

@@ -20,6 +20,7 @@ public final class GatewayConfig extends AbstractConfig {
 
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String NODE_ID = "node.id";
     public static final String CLUSTER_ID = "cluster.id";
     public static final String LOG_DIR = "log.dir";
@@ -63,10 +64,19 @@ public final class GatewayConfig extends AbstractConfig {
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
-                    "The address to listen on, as PLAINTEXT://host:port. Host 0.0.0.0 listens on all interfaces.")
-            .define(ADVERTISED_LISTENERS, Type.STRING, "", Importance.HIGH,
-                    "The address clients are told to connect to, as PLAINTEXT://host:port. Empty: same as listeners "
-                            + "(0.0.0.0 is advertised as 127.0.0.1).")
+                    "The listeners, comma-separated, each NAME://host:port; the name's security protocol comes "
+                            + "from listener.security.protocol.map. Host 0.0.0.0 or empty listens on all interfaces; "
+                            + "port 0 picks a free port.")
+            .define(ADVERTISED_LISTENERS, Type.STRING, "", new ListenerValidator(), Importance.HIGH,
+                    "The addresses clients are told to connect to, NAME://host:port per listener; Metadata and "
+                            + "FindCoordinator answer with the one of the listener the request came in on. A listener "
+                            + "left out advertises its own address (0.0.0.0 or empty as 127.0.0.1).")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, Type.STRING, Listeners.DEFAULT_PROTOCOL_MAP, new ProtocolMapValidator(),
+                    Importance.MEDIUM, "Security protocol of each listener name, as NAME:PROTOCOL pairs; protocols "
+                            + "are PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. Settings of one listener are given "
+                            + "with the prefix listener.name.<name in lower case>., e.g. "
+                            + "listener.name.external.ssl.keystore.location, and for SASL also per mechanism: "
+                            + "listener.name.<name>.<mechanism in lower case>.sasl.jaas.config.")
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
                     "This gateway's broker id, reported in Metadata and as the leader of every partition.")
             .define(CLUSTER_ID, Type.STRING, "", Importance.LOW,
@@ -168,6 +178,48 @@ public final class GatewayConfig extends AbstractConfig {
             .define(QUOTA_WINDOW_SIZE_SECONDS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
                     "Length of each sample of a client's byte rate.");
 
+    /**
+     * Kafka's broker security keys that Weir takes, defined as Kafka defines them (type, default,
+     * validation and documentation from kafka-clients' {@code BrokerSecurityConfigs}). Each may also
+     * be given for one listener with its prefix (listener.name.&lt;name&gt;.key).
+     */
+    public static final List<String> SECURITY_KEYS = List.of(
+            "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
+            "ssl.keystore.certificate.chain", "ssl.keystore.key",
+            "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.certificates",
+            "ssl.client.auth", "ssl.protocol", "ssl.enabled.protocols", "ssl.cipher.suites",
+            "ssl.endpoint.identification.algorithm", "ssl.keymanager.algorithm", "ssl.trustmanager.algorithm",
+            "ssl.provider", "ssl.secure.random.implementation", "ssl.engine.factory.class",
+            "ssl.principal.mapping.rules", "principal.builder.class",
+            "sasl.enabled.mechanisms", "sasl.server.max.receive.size", "connections.max.reauth.ms");
+
+    /** Per-mechanism keys of a SASL listener: listener.name.&lt;name&gt;.&lt;mechanism&gt;.key. */
+    public static final List<String> MECHANISM_KEYS = List.of("sasl.jaas.config", "connections.max.reauth.ms");
+
+    static {
+        for (String key : SECURITY_KEYS) {
+            DEFINITION.define(org.apache.kafka.common.config.internals.BrokerSecurityConfigs.CONFIG_DEF.configKeys().get(key));
+        }
+    }
+
+    /** Whether {@code key} is a listener-prefixed form of a security key (or of a per-mechanism one). */
+    public static boolean isListenerKey(String key) {
+        if (!key.startsWith(Listeners.PREFIX)) {
+            return false;
+        }
+        String rest = key.substring(Listeners.PREFIX.length());
+        int dot = rest.indexOf('.');
+        if (dot <= 0) {
+            return false;
+        }
+        String setting = rest.substring(dot + 1);
+        if (SECURITY_KEYS.contains(setting)) {
+            return true;
+        }
+        int mechanismDot = setting.indexOf('.');
+        return mechanismDot > 0 && MECHANISM_KEYS.contains(setting.substring(mechanismDot + 1));
+    }
+
     /** Assignor names Weir implements. */
     private static final class AssignorsValidator implements ConfigDef.Validator {
         @Override
@@ -191,21 +243,69 @@ public final class GatewayConfig extends AbstractConfig {
         }
     }
 
+    private List<ScramUser> scramUsers = List.of();
+
     public GatewayConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
+        listeners(); // names without a protocol, clashing ports: refused at load, naming the key
     }
 
-    public Endpoint listener() {
-        return Endpoint.parse(LISTENERS, getString(LISTENERS));
+    /** SCRAM users to create at start if missing (--add-scram). */
+    public List<ScramUser> scramUsers() {
+        return scramUsers;
     }
 
-    public Endpoint advertisedListener() {
-        String advertised = getString(ADVERTISED_LISTENERS);
-        if (advertised.isBlank()) {
-            Endpoint l = listener();
-            return l.host().equals("0.0.0.0") || l.host().isEmpty() ? new Endpoint("127.0.0.1", l.port()) : l;
+    void addScramUsers(List<ScramUser> users) {
+        scramUsers = List.copyOf(users);
+    }
+
+    /** The listeners, in the order configured, each with its advertised address. */
+    public List<Listeners.Listener> listeners() {
+        return Listeners.parse(getString(LISTENERS), getString(ADVERTISED_LISTENERS),
+                getString(LISTENER_SECURITY_PROTOCOL_MAP));
+    }
+
+    /**
+     * The settings of one listener as Kafka's security classes take them: every key with its parsed
+     * value, overridden by the listener-prefixed ones (listener.name.&lt;name&gt;.key), and the
+     * per-mechanism ones (&lt;mechanism&gt;.sasl.jaas.config, ...) with the listener prefix stripped.
+     * Blank values count as unset.
+     */
+    public Map<String, Object> listenerValues(String listenerName) {
+        String prefix = Listeners.configPrefix(listenerName);
+        Map<String, Object> out = new java.util.HashMap<>();
+        valuesWithPrefixOverride(prefix).forEach((k, v) -> {
+            if (!k.startsWith(Listeners.PREFIX) && !isBlank(v)) {
+                out.put(k, v);
+            }
+        });
+        // Kafka's broker reads these as passwords; unknown to the ConfigDef, they come back as strings.
+        originals().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                String rest = k.substring(prefix.length());
+                if (rest.endsWith("." + org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG) && !isBlank(v)) {
+                    out.put(rest, v instanceof org.apache.kafka.common.config.types.Password
+                            ? v : new org.apache.kafka.common.config.types.Password(String.valueOf(v)));
+                } else if (rest.endsWith("." + org.apache.kafka.common.config.internals.BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_CONFIG)) {
+                    out.put(rest, ConfigDef.parseType(k, v, Type.LONG));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Whether {@code key} was set (not left at its default) for {@code listenerName} by its prefixed form. */
+    public boolean setForListener(String listenerName, String key) {
+        Object v = originals().get(Listeners.configPrefix(listenerName) + key);
+        return v != null && !isBlank(v);
+    }
+
+    private static boolean isBlank(Object v) {
+        if (v == null) {
+            return true;
         }
-        return Endpoint.parse(ADVERTISED_LISTENERS, advertised);
+        String s = v instanceof org.apache.kafka.common.config.types.Password p ? p.value() : String.valueOf(v);
+        return s.isBlank();
     }
 
     public Path dataDir() {
@@ -221,46 +321,27 @@ public final class GatewayConfig extends AbstractConfig {
         return List.copyOf(DEFINITION.names());
     }
 
-    /** host:port of a PLAINTEXT listener. */
-    public record Endpoint(String host, int port) {
-        static Endpoint parse(String key, String value) {
-            String v = value.trim();
-            String prefix = "PLAINTEXT://";
-            if (!v.startsWith(prefix)) {
-                throw new org.apache.kafka.common.config.ConfigException(key, value,
-                        "only one PLAINTEXT://host:port listener is supported");
-            }
-            String hostPort = v.substring(prefix.length());
-            int colon = hostPort.lastIndexOf(':');
-            if (colon < 0) {
-                throw new org.apache.kafka.common.config.ConfigException(key, value, "expected host:port");
-            }
-            String host = hostPort.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(hostPort.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new org.apache.kafka.common.config.ConfigException(key, value, "port is not a number");
-            }
-            if (port < 0 || port > 65535) {
-                throw new org.apache.kafka.common.config.ConfigException(key, value, "port out of range");
-            }
-            return new Endpoint(host, port);
-        }
-    }
-
     private static final class ListenerValidator implements ConfigDef.Validator {
         @Override
         public void ensureValid(String name, Object value) {
-            Endpoint.parse(name, String.valueOf(value));
+            Listeners.parseList(name, String.valueOf(value));
         }
 
         @Override
         public String toString() {
-            return "PLAINTEXT://host:port";
+            return "NAME://host:port,...";
+        }
+    }
+
+    private static final class ProtocolMapValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            Listeners.parseProtocolMap(String.valueOf(value));
+        }
+
+        @Override
+        public String toString() {
+            return "NAME:PROTOCOL,...";
         }
     }
 

@@ -66,7 +66,7 @@ public final class GroupMembershipHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         short version = request.version();
         if (request instanceof FindCoordinatorRequest r) {
-            return CompletableFuture.completedFuture(findCoordinator(r.data(), version));
+            return CompletableFuture.completedFuture(findCoordinator(identity.endpoint(context), r.data(), version));
         }
         if (request instanceof JoinGroupRequest r) {
             return join(context, r.data(), version);
@@ -82,12 +82,13 @@ public final class GroupMembershipHandler implements ApiHandler {
         return leave((LeaveGroupRequest) request, version);
     }
 
-    private AbstractResponse findCoordinator(FindCoordinatorRequestData data, short version) {
+    private AbstractResponse findCoordinator(BrokerIdentity.Endpoint endpoint, FindCoordinatorRequestData data,
+                                             short version) {
         if (version < 4) {
             Errors e = coordinates(data.keyType()) ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             FindCoordinatorResponseData out = new FindCoordinatorResponseData().setErrorCode(e.code());
             if (e == Errors.NONE) {
-                out.setNodeId(identity.nodeId()).setHost(identity.host()).setPort(identity.port());
+                out.setNodeId(identity.nodeId()).setHost(endpoint.host()).setPort(endpoint.port());
             } else {
                 out.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(e.message());
             }
@@ -97,8 +98,8 @@ public final class GroupMembershipHandler implements ApiHandler {
         for (String key : data.coordinatorKeys()) {
             Coordinator c = new Coordinator().setKey(key);
             if (coordinates(data.keyType())) {
-                c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(identity.host())
-                        .setPort(identity.port());
+                c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(endpoint.host())
+                        .setPort(endpoint.port());
             } else {
                 c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(
                         Errors.COORDINATOR_NOT_AVAILABLE.message()).setNodeId(-1).setHost("").setPort(-1);

@@ -46,11 +46,11 @@ public final class ClusterHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         return CompletableFuture.completedFuture(request instanceof DescribeClusterRequest r
-                ? describeCluster(r)
+                ? describeCluster(context, r)
                 : describeTopicPartitions((DescribeTopicPartitionsRequest) request));
     }
 
-    private AbstractResponse describeCluster(DescribeClusterRequest req) {
+    private AbstractResponse describeCluster(RequestContext context, DescribeClusterRequest req) {
         DescribeClusterResponseData data = new DescribeClusterResponseData()
                 .setClusterId(broker.clusterId())
                 .setControllerId(broker.nodeId())
@@ -59,8 +59,9 @@ public final class ClusterHandler implements ApiHandler {
             return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Weir serves broker endpoints only"));
         }
+        BrokerIdentity.Endpoint endpoint = broker.endpoint(context);
         data.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                .setBrokerId(broker.nodeId()).setHost(broker.host()).setPort(broker.port()).setIsFenced(false));
+                .setBrokerId(broker.nodeId()).setHost(endpoint.host()).setPort(endpoint.port()).setIsFenced(false));
         return new DescribeClusterResponse(data);
     }
 

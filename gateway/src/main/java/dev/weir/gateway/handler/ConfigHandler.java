@@ -144,12 +144,15 @@ public final class ConfigHandler implements ApiHandler {
                         continue;
                     }
                     Object value = brokerConfig.allValues().get(key.name);
-                    String text = value instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
-                            : value == null ? null : String.valueOf(value);
+                    // As Kafka: passwords are never shown, only flagged sensitive.
+                    boolean sensitive = key.type == ConfigDef.Type.PASSWORD;
+                    String text = sensitive || value == null ? null
+                            : value instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
+                            : value instanceof Class<?> c ? c.getName() : String.valueOf(value);
                     ConfigSource src = originals.containsKey(key.name) ? ConfigSource.STATIC_BROKER_CONFIG
                             : ConfigSource.DEFAULT_CONFIG;
                     DescribeConfigsResourceResult e = new DescribeConfigsResourceResult().setName(key.name)
-                            .setValue(text).setReadOnly(true).setIsSensitive(false).setConfigSource(src.id())
+                            .setValue(text).setReadOnly(true).setIsSensitive(sensitive).setConfigSource(src.id())
                             .setConfigType(type(key.type).id()).setDocumentation(docs ? key.documentation : null);
                     if (synonyms) {
                         e.synonyms().add(new DescribeConfigsSynonym().setName(key.name).setValue(text).setSource(src.id()));

@@ -62,8 +62,9 @@ public final class MetadataHandler implements ApiHandler {
             MetadataResponseData data = new MetadataResponseData()
                     .setClusterId(broker.clusterId())
                     .setControllerId(broker.nodeId());
+            BrokerIdentity.Endpoint endpoint = broker.endpoint(context);
             data.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                    .setNodeId(broker.nodeId()).setHost(broker.host()).setPort(broker.port()));
+                    .setNodeId(broker.nodeId()).setHost(endpoint.host()).setPort(endpoint.port()));
             for (CompletableFuture<MetadataResponseTopic> t : topics) {
                 data.topics().add(t.join());
             }

@@ -1,15 +1,22 @@
 package dev.weir.gateway.net;
 
 import dev.weir.gateway.api.StoredRecords;
+import dev.weir.gateway.security.ConnectionAuth;
+import dev.weir.gateway.security.ListenerSecurity;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
@@ -17,7 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection. Requests may complete out of order; responses leave in request order,
- * as Kafka clients require. Runs on the channel's event loop.
+ * as Kafka clients require. Who the client is comes from its listener's security
+ * ({@link ConnectionAuth}): the TLS handshake, then SASL, before any other request is served.
+ * Runs on the channel's event loop.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
@@ -25,6 +34,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private final RequestDispatcher dispatcher;
     private final QueuedBytes budget;
+    private final ListenerSecurity security;
+    private final FrameDecoder frames;
+    private ConnectionAuth auth;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     private InetSocketAddress remote;
@@ -40,9 +52,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private record Pending(RequestDispatcher.InFlight call, int bytes) {
     }
 
-    KafkaConnection(RequestDispatcher dispatcher, QueuedBytes budget) {
+    KafkaConnection(RequestDispatcher dispatcher, QueuedBytes budget, ListenerSecurity security, FrameDecoder frames) {
         this.dispatcher = dispatcher;
         this.budget = budget;
+        this.security = security;
+        this.frames = frames;
     }
 
     @Override
@@ -52,7 +66,34 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         connectionId = local.getAddress().getHostAddress() + ":" + local.getPort() + "-"
                 + remote.getAddress().getHostAddress() + ":" + remote.getPort() + "-" + IDS.incrementAndGet();
+        auth = new ConnectionAuth(security, remote, local);
+        if (security.listener().usesSasl()) {
+            frames.lower(security.maxReceiveBytes(), "sasl.server.max.receive.size before authentication");
+        }
         ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                auth.tlsEstablished(ctx.pipeline().get(SslHandler.class).engine().getSession());
+            } else {
+                log.info("Failed authentication with {} on listener {} (SSL handshake failed: {})",
+                        remote.getAddress().getHostAddress(), security.listener().name(), sslCause(done.cause()));
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private static String sslCause(Throwable cause) {
+        Throwable c = cause;
+        while (c.getCause() != null && !(c instanceof SSLException)) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     @Override
@@ -68,10 +109,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         } finally {
             frame.release();
         }
-        RequestDispatcher.InFlight call = dispatcher.dispatch(request, connectionId, remote);
+        if (auth.expectsBareToken()) {
+            bareToken(ctx, request);
+            return;
+        }
+        RequestDispatcher.InFlight call = dispatcher.dispatch(request, connectionId, remote, auth);
         if (call == null) {
             ctx.close();
             return;
+        }
+        if (auth.principal() != null) {
+            frames.lift();
         }
         inFlight.add(new Pending(call, bytes));
         queued += bytes;
@@ -84,6 +132,25 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             writeReady(ctx);
         } else {
             call.response().whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
+        }
+    }
+
+    /** A SASL token after SaslHandshake v0: answered bare, size-prefixed; nothing else is in flight. */
+    private void bareToken(ChannelHandlerContext ctx, ByteBuffer request) {
+        byte[] token = new byte[request.remaining()];
+        request.get(token);
+        byte[] answer;
+        try {
+            answer = auth.evaluateBareToken(token, System.nanoTime());
+        } catch (javax.security.sasl.SaslException e) {
+            ctx.close();
+            return;
+        }
+        if (auth.principal() != null) {
+            frames.lift();
+        }
+        if (answer != null) {
+            ctx.writeAndFlush(ctx.alloc().buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer));
         }
     }
 
@@ -131,6 +198,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     ctx.write(out, ctx.voidPromise());
                 }
                 wrote = true;
+                if (call.closeAfter()) {
+                    // A failed authentication: the answer goes out, then the connection closes, as Kafka.
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
             } catch (IOException | RuntimeException e) {
                 StoredRecords.release(response);
                 log.error("Closing connection {}: cannot encode {} response", connectionId,
@@ -194,6 +266,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (auth != null) {
+            auth.closed();
+        }
         budget.forget(this);
         if (paused) {
             paused = false;
@@ -204,7 +279,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // Logged once as the handshake's failure (userEventTriggered), or a TLS record went bad.
+            log.debug("Connection {} from {}: {}", connectionId, remote, cause.getCause().toString());
+        } else if (cause instanceof TooLongFrameException) {
             log.info("Closing connection {} from {}: {}", connectionId, remote, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("Connection {} from {} failed: {}", connectionId, remote, cause.toString());

@@ -1,5 +1,7 @@
 package dev.weir.gateway.net;
 
+import dev.weir.gateway.config.Listeners;
+import dev.weir.gateway.security.ListenerSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,19 +17,23 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Netty server. The pipeline reads like the data flow: frame (size-limited) → connection
- * (decode, dispatch, ordered responses, back-pressure by queued request bytes).
+ * The Netty server: one bound socket per listener. The pipeline reads like the data flow: TLS on
+ * SSL and SASL_SSL listeners → frame (size-limited) → connection (authenticate, decode, dispatch,
+ * ordered responses, back-pressure by queued request bytes).
  *
- * <p>Binding and accepting are two steps: a gateway binds its port first, so that a taken port
+ * <p>Binding and accepting are two steps: a gateway binds its ports first, so that a taken port
  * fails the start at once and Netty's set-up overlaps the store's, and accepts connections only
  * once every handler is in place ({@link #accept}). A client connecting in between waits in the
  * listen backlog, as it would for a busy broker.
@@ -37,13 +43,14 @@ public final class KafkaServer implements AutoCloseable {
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final Channel serverChannel;
+    private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
     private final boolean epoll;
     private final int threads;
     private volatile RequestDispatcher dispatcher;
+    private volatile Map<String, ListenerSecurity> security;
 
-    /** Binds the port without accepting connections yet. */
-    public KafkaServer(String host, int port, int threads, int maxFrameBytes,
+    /** Binds every listener's port without accepting connections yet. */
+    public KafkaServer(List<Listeners.Listener> listeners, int threads, int maxFrameBytes,
                        long connectionQueuedBytes, long totalQueuedBytes, com.codahale.metrics.MetricRegistry metrics)
             throws InterruptedException {
         QueuedBytes budget = new QueuedBytes(connectionQueuedBytes, totalQueuedBytes, metrics);
@@ -53,52 +60,76 @@ public final class KafkaServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         boss = new MultiThreadIoEventLoopGroup(1, io);
         workers = new MultiThreadIoEventLoopGroup(threads, io);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("frame", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4))
-                                .addLast("connection", new KafkaConnection(dispatcher, budget));
-                    }
-                });
-        ChannelFuture bound = b.bind(new InetSocketAddress(host, port)).await();
-        if (!bound.isSuccess()) {
-            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new UncheckedIOException(new BindException(
-                    "cannot listen on " + host + ":" + port + ": " + bound.cause().getMessage()));
+        try {
+            for (Listeners.Listener listener : listeners) {
+                String name = listener.name();
+                ServerBootstrap b = new ServerBootstrap()
+                        .group(boss, workers)
+                        .channel(channelType)
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .option(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.SO_KEEPALIVE, true)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ListenerSecurity listenerSecurity = security.get(name);
+                                if (listener.usesSsl()) {
+                                    ch.pipeline().addLast("tls", new SslHandler(listenerSecurity.newSslEngine(ch.remoteAddress())));
+                                }
+                                FrameDecoder frames = new FrameDecoder(maxFrameBytes);
+                                ch.pipeline()
+                                        .addLast("frame", frames)
+                                        .addLast("connection", new KafkaConnection(dispatcher, budget, listenerSecurity, frames));
+                            }
+                        });
+                String host = listener.host().isEmpty() ? "0.0.0.0" : listener.host();
+                ChannelFuture bound = b.bind(new InetSocketAddress(host, listener.port())).await();
+                if (!bound.isSuccess()) {
+                    throw new UncheckedIOException(new BindException("cannot listen on " + host + ":" + listener.port()
+                            + " (listener " + name + "): " + bound.cause().getMessage()));
+                }
+                serverChannels.put(name, bound.channel());
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
         }
-        serverChannel = bound.channel();
     }
 
-    /** Starts accepting connections, whose requests go to {@code dispatcher}. */
-    public void accept(RequestDispatcher dispatcher) {
+    /**
+     * Starts accepting connections on every listener; their requests go to {@code dispatcher},
+     * and each listener's connections authenticate as {@code security} says.
+     */
+    public void accept(RequestDispatcher dispatcher, Map<String, ListenerSecurity> security) {
         this.dispatcher = dispatcher;
-        serverChannel.config().setAutoRead(true);
-        log.info("Listening on {} ({} transport, {} network threads)", serverChannel.localAddress(),
-                epoll ? "epoll" : "nio", threads);
+        this.security = Map.copyOf(security);
+        serverChannels.forEach((name, channel) -> {
+            channel.config().setAutoRead(true);
+            log.info("Listening on {} for {} ({}, {} transport, {} network threads)", channel.localAddress(), name,
+                    security.get(name).listener().protocol(), epoll ? "epoll" : "nio", threads);
+        });
     }
 
+    /** The port the first listener is bound to. */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return ((InetSocketAddress) serverChannels.values().iterator().next().localAddress()).getPort();
+    }
+
+    /** The port a listener is bound to. */
+    public int port(String listener) {
+        return ((InetSocketAddress) serverChannels.get(listener).localAddress()).getPort();
     }
 
     /** Stops accepting; in-flight work on open connections is allowed to finish briefly. */
     public void stopAccepting() {
-        serverChannel.close().syncUninterruptibly();
+        serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
     }
 
     @Override
     public void close() {
-        serverChannel.close().syncUninterruptibly();
+        serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -7,6 +7,7 @@ import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.security.ConnectionAuth;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.network.ClientInformation;
-import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -24,7 +24,6 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestDispatcher {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
-    private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
 
     private final ApiRegistry registry;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
@@ -58,10 +56,18 @@ public final class RequestDispatcher {
      * {@code answered} is false for an acks=0 produce: its response is computed (for its errors and
      * throttle time) but never sent.
      */
-    record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered) {
+    record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered,
+                    boolean closeAfter) {
+        InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered) {
+            this(context, response, answered, false);
+        }
     }
 
-    InFlight dispatch(ByteBuffer frame, String connectionId, InetSocketAddress remote) {
+    /**
+     * Parses and serves one request of a connection whose authentication state is {@code auth};
+     * null when the connection must close without an answer.
+     */
+    InFlight dispatch(ByteBuffer frame, String connectionId, InetSocketAddress remote, ConnectionAuth auth) {
         bytesIn.mark(frame.remaining() + 4L);
         RequestHeader header;
         try {
@@ -83,8 +89,16 @@ public final class RequestDispatcher {
                     header.clientId());
             return null;
         }
+        long now = System.nanoTime();
+        ConnectionAuth.Gate gate = auth.gate(key, now);
+        if (gate == ConnectionAuth.Gate.CLOSE) {
+            log.info("Closing connection {} from {} on listener {}: {}", connectionId, remote, auth.listener().name(),
+                    auth.refusal());
+            return null;
+        }
+        KafkaPrincipal principal = auth.principal() != null ? auth.principal() : KafkaPrincipal.ANONYMOUS;
         RequestContext context = new RequestContext(header, connectionId, remote.getAddress(),
-                Optional.of(remote.getPort()), KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT,
+                Optional.of(remote.getPort()), principal, auth.security().listenerName(), auth.listener().protocol(),
                 ClientInformation.EMPTY, false);
         AbstractRequest request;
         try {
@@ -94,6 +108,15 @@ public final class RequestDispatcher {
             log.info("Closing connection {} from {}: malformed {} v{} request ({})", connectionId, remote, key,
                     header.apiVersion(), e.getMessage());
             return null;
+        }
+        if (gate == ConnectionAuth.Gate.REFUSE) {
+            log.info("Closing connection {} from {} on listener {}: {}", connectionId, remote, auth.listener().name(),
+                    auth.refusal());
+            return new InFlight(context, CompletableFuture.completedFuture(auth.refusalResponse(request)), true, true);
+        }
+        if (gate == ConnectionAuth.Gate.AUTHENTICATION) {
+            ConnectionAuth.Reply reply = auth.handle(request, header.apiVersion(), now);
+            return new InFlight(context, CompletableFuture.completedFuture(reply.response()), true, reply.close());
         }
         Timer.Context timer = latency.get(key).time();
         ApiHandler handler = registry.handler(key);
