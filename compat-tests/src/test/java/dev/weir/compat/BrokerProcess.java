@@ -18,6 +18,12 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 /** Lifecycle shared by the gateway and the real Kafka broker: start, readiness, SIGTERM, SIGKILL, restart. */
 abstract class BrokerProcess implements Broker {
     static final String HOST = "127.0.0.1";
+    /**
+     * A setting naming listeners beside the PLAINTEXT one every broker under test has (which the
+     * harness uses to see that it serves), e.g. {@code SASL_SSL://127.0.0.1:PORT}; with it,
+     * {@code listener.security.protocol.map} maps the names to protocols, as in Kafka.
+     */
+    static final String EXTRA_LISTENERS = "listeners";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     protected final String name;
@@ -31,6 +37,12 @@ abstract class BrokerProcess implements Broker {
         this.dataDir = dataDir;
         this.port = port;
         this.logFile = CompatPaths.newLogFile(name, ".log");
+    }
+
+    /** ",extra,listeners" for a listeners value that starts with the PLAINTEXT one; "" if there are none. */
+    static String extraListeners(Map<String, String> settings) {
+        String extra = settings.get(EXTRA_LISTENERS);
+        return extra == null || extra.isBlank() ? "" : "," + extra;
     }
 
     /** The full command line that starts the broker on {@link #port} with its data in {@link #dataDir}. */

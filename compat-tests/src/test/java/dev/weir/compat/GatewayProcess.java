@@ -57,7 +57,7 @@ public final class GatewayProcess extends BrokerProcess {
         List<String> command = new ArrayList<>(List.of(ChildProcesses.javaExecutable(), "-Xmx1g"));
         command.addAll(javaOptions);
         command.addAll(List.of("-jar", jar.toString(),
-                "--set", "listeners=PLAINTEXT://" + HOST + ":" + port,
+                "--set", "listeners=PLAINTEXT://" + HOST + ":" + port + extraListeners(settings),
                 "--set", "log.dir=" + dataDir,
                 // As the Kafka brokers of these tests: groups form at once rather than after 3 s.
                 "--set", "group.initial.rebalance.delay.ms=0",
@@ -65,8 +65,12 @@ public final class GatewayProcess extends BrokerProcess {
                 // under test use the same short interval so group tests take seconds.
                 "--set", "group.consumer.heartbeat.interval.ms=" + Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
         settings.forEach((key, value) -> {
+            if (key.equals(EXTRA_LISTENERS)) {
+                return;
+            }
             command.add("--set");
-            command.add(key + "=" + value);
+            command.add(key.equals("listener.security.protocol.map")
+                    ? key + "=PLAINTEXT:PLAINTEXT," + value : key + "=" + value);
         });
         return command;
     }

@@ -83,8 +83,9 @@ public final class KafkaBrokerProcess extends BrokerProcess {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        String extra = extraListeners(settings);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + extra + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + extra);
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -97,9 +98,16 @@ public final class KafkaBrokerProcess extends BrokerProcess {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("group.consumer.min.heartbeat.interval.ms", String.valueOf(Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
         props.put("group.consumer.heartbeat.interval.ms", String.valueOf(Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
-        props.putAll(settings);
+        settings.forEach((key, value) -> {
+            if (key.equals("listener.security.protocol.map")) {
+                props.put(key, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT," + value);
+            } else if (!key.equals(EXTRA_LISTENERS)) {
+                props.put(key, value);
+            }
+        });
         String text = props.entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue())
+                // Multi-line values (inline PEM) as the properties format writes them.
+                .map(e -> e.getKey() + "=" + e.getValue().replace("\n", "\\n"))
                 .collect(Collectors.joining("\n", "", "\n"));
         try {
             Files.writeString(config, text, StandardCharsets.UTF_8);

@@ -17,9 +17,14 @@ public final class Kcat {
 
     /** Runs {@code kcat -b <broker> <args>} with IPv4 forced (the brokers listen on 127.0.0.1 only). */
     public static ProcessResult run(Broker broker, List<String> args, String stdin) {
+        return run(broker.bootstrapServers(), args, stdin);
+    }
+
+    /** Runs {@code kcat -b <bootstrap> <args>}: for a listener other than the broker's PLAINTEXT one. */
+    public static ProcessResult run(String bootstrap, List<String> args, String stdin) {
         List<String> command = new ArrayList<>();
         command.add(executable().toString());
-        command.addAll(List.of("-b", broker.bootstrapServers(), "-X", "broker.address.family=v4"));
+        command.addAll(List.of("-b", bootstrap, "-X", "broker.address.family=v4"));
         command.addAll(args);
         return ChildProcesses.run("kcat", command, stdin, TIMEOUT);
     }

@@ -42,9 +42,14 @@ public final class RawKafkaConnection implements AutoCloseable {
 
     /** A connection whose requests carry {@code clientId} (quotas are kept per client id). */
     public static RawKafkaConnection open(Broker broker, String clientId) {
+        return open(broker.host(), broker.port(), clientId);
+    }
+
+    /** A connection to another listener of a broker. */
+    public static RawKafkaConnection open(String host, int port, String clientId) {
         Socket socket = new Socket();
         try {
-            socket.connect(new InetSocketAddress(broker.host(), broker.port()), 5_000);
+            socket.connect(new InetSocketAddress(host, port), 5_000);
             socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
             socket.setTcpNoDelay(true);
             return new RawKafkaConnection(socket, clientId);
@@ -54,7 +59,7 @@ public final class RawKafkaConnection implements AutoCloseable {
             } catch (IOException ignored) {
                 // already failing
             }
-            throw new UncheckedIOException("could not connect to " + broker, e);
+            throw new UncheckedIOException("could not connect to " + host + ":" + port, e);
         }
     }
 
