@@ -10,23 +10,12 @@ import dev.weir.gateway.config.Listeners;
 import dev.weir.gateway.group.CommittedOffsets;
 import dev.weir.gateway.group.ConsumerGroupHandler;
 import dev.weir.gateway.group.ConsumerGroups;
-import dev.weir.gateway.group.GroupMetadataLog;
-import dev.weir.gateway.group.OffsetExpiry;
-import dev.weir.gateway.producer.PartitionTransactions;
-import dev.weir.gateway.quota.ByteRateQuotas;
-import dev.weir.gateway.quota.ClientQuotaHandler;
-import dev.weir.gateway.quota.ClientQuotas;
-import dev.weir.gateway.security.ListenerSecurity;
-import dev.weir.gateway.security.SaslApisHandler;
-import dev.weir.gateway.security.ScramCredentialHandler;
-import dev.weir.gateway.security.ScramCredentials;
-import dev.weir.gateway.txn.TransactionCoordinator;
-import dev.weir.gateway.txn.TransactionHandler;
-import dev.weir.gateway.watermark.WatermarkService;
 import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
+import dev.weir.gateway.group.GroupMetadataLog;
 import dev.weir.gateway.group.GroupOffsetsHandler;
+import dev.weir.gateway.group.OffsetExpiry;
 import dev.weir.gateway.handler.ApiVersionsHandler;
 import dev.weir.gateway.handler.BrokerIdentity;
 import dev.weir.gateway.handler.ClusterHandler;
@@ -41,6 +30,20 @@ import dev.weir.gateway.handler.TopicAdminHandler;
 import dev.weir.gateway.handler.TopicAutoCreator;
 import dev.weir.gateway.net.KafkaServer;
 import dev.weir.gateway.net.RequestDispatcher;
+import dev.weir.gateway.producer.PartitionTransactions;
+import dev.weir.gateway.quota.ByteRateQuotas;
+import dev.weir.gateway.quota.ClientQuotaHandler;
+import dev.weir.gateway.quota.ClientQuotas;
+import dev.weir.gateway.security.Access;
+import dev.weir.gateway.security.AclHandler;
+import dev.weir.gateway.security.AclStore;
+import dev.weir.gateway.security.ListenerSecurity;
+import dev.weir.gateway.security.SaslApisHandler;
+import dev.weir.gateway.security.ScramCredentialHandler;
+import dev.weir.gateway.security.ScramCredentials;
+import dev.weir.gateway.txn.TransactionCoordinator;
+import dev.weir.gateway.txn.TransactionHandler;
+import dev.weir.gateway.watermark.WatermarkService;
 import dev.weir.storage.LmdbSegmentStore;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoreOptions;
@@ -49,6 +52,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +89,19 @@ public final class Gateway implements AutoCloseable {
         ScramCredentials scram = ScramCredentials.open(store);
         scram.bootstrap(config.scramUsers());
         Map<String, ListenerSecurity> security = ListenerSecurity.of(config, scram);
+        AclStore acls = null;
+        Access access = Access.allowAll();
+        if (!config.getString(GatewayConfig.AUTHORIZER_CLASS_NAME).isEmpty()) {
+            StandardAuthorizer authorizer = new StandardAuthorizer();
+            // Its own counters (allowed/denied rates) live in a kafka-clients Metrics of their own.
+            authorizer.withPluginMetrics(new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(
+                    new org.apache.kafka.common.metrics.Metrics(), Map.of()));
+            authorizer.configure(Map.of(StandardAuthorizer.SUPER_USERS_CONFIG, config.getString(GatewayConfig.SUPER_USERS),
+                    StandardAuthorizer.ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG,
+                    String.valueOf(config.getBoolean(GatewayConfig.ALLOW_EVERYONE_IF_NO_ACL_FOUND))));
+            acls = AclStore.open(store, authorizer, catalog.clusterId(), nodeId);
+            access = new Access(authorizer);
+        }
         TopicAutoCreator autoCreator = new TopicAutoCreator(catalog,
                 config.getBoolean(GatewayConfig.AUTO_CREATE_TOPICS_ENABLE), config.getInt(GatewayConfig.NUM_PARTITIONS));
 
@@ -114,28 +131,29 @@ public final class Gateway implements AutoCloseable {
 
         registry = new ApiRegistry();
         registry.register(new ApiVersionsHandler(registry))
-                .register(new MetadataHandler(identity, catalog, autoCreator))
+                .register(new MetadataHandler(identity, catalog, autoCreator, access))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
-                        watermarks, byteRates))
+                        watermarks, byteRates, access))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
-                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates))
-                .register(new ListOffsetsHandler(catalog, store, partitionTransactions))
-                .register(new OffsetForLeaderEpochHandler(catalog))
+                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates, access))
+                .register(new ListOffsetsHandler(catalog, store, partitionTransactions, access))
+                .register(new OffsetForLeaderEpochHandler(catalog, access))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
-                        config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE)))
-                .register(new ConfigHandler(catalog, topicConfigs, config, nodeId))
-                .register(new DeleteRecordsHandler(catalog, store))
-                .register(new ClusterHandler(identity, catalog))
-                .register(new TransactionHandler(transactions, catalog, partitionTransactions))
-                .register(new GroupMembershipHandler(groups, identity))
-                .register(new ConsumerGroupHandler(consumerGroups, groups, catalog))
-                .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions))
-                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets))
-                .register(new ClientQuotaHandler(clientQuotas))
+                        config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE), access))
+                .register(new ConfigHandler(catalog, topicConfigs, config, nodeId, access))
+                .register(new DeleteRecordsHandler(catalog, store, access))
+                .register(new ClusterHandler(identity, catalog, access))
+                .register(new TransactionHandler(transactions, catalog, partitionTransactions, access))
+                .register(new GroupMembershipHandler(groups, identity, access))
+                .register(new ConsumerGroupHandler(consumerGroups, groups, catalog, access))
+                .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions, access))
+                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets, access))
+                .register(new ClientQuotaHandler(clientQuotas, access))
                 .register(new SaslApisHandler())
-                .register(new ScramCredentialHandler(scram));
+                .register(new ScramCredentialHandler(scram, access))
+                .register(new AclHandler(access, acls));
 
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -5,11 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * The gateway's configuration: the one place that defines, documents and validates every key.
@@ -21,6 +21,12 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
+    /** Kafka's KRaft authorizer, and Weir's name for the same thing. */
+    public static final String KAFKA_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    public static final String WEIR_AUTHORIZER = "dev.weir.gateway.security.AclAuthorizer";
     public static final String NODE_ID = "node.id";
     public static final String CLUSTER_ID = "cluster.id";
     public static final String LOG_DIR = "log.dir";
@@ -77,6 +83,15 @@ public final class GatewayConfig extends AbstractConfig {
                             + "with the prefix listener.name.<name in lower case>., e.g. "
                             + "listener.name.external.ssl.keystore.location, and for SASL also per mechanism: "
                             + "listener.name.<name>.<mechanism in lower case>.sasl.jaas.config.")
+            .define(AUTHORIZER_CLASS_NAME, Type.STRING, "", ValidString.in("", KAFKA_AUTHORIZER, WEIR_AUTHORIZER),
+                    Importance.HIGH, "The ACL authorizer. Empty: none, everyone may do everything. " + KAFKA_AUTHORIZER
+                            + " (Kafka's own, which Weir runs) or its Weir alias " + WEIR_AUTHORIZER
+                            + ": requests are checked against the ACLs kept with CreateAcls/DeleteAcls (kafka-acls).")
+            .define(SUPER_USERS, Type.STRING, "", Importance.MEDIUM,
+                    "Principals allowed everything whatever the ACLs, separated by semicolons, e.g. User:admin;User:ops.")
+            .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "With an authorizer: whether a resource that no ACL names is open to everyone (true) or to "
+                            + "super users only (false), as in Kafka.")
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
                     "This gateway's broker id, reported in Metadata and as the leader of every partition.")
             .define(CLUSTER_ID, Type.STRING, "", Importance.LOW,

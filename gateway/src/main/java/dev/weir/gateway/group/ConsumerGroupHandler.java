@@ -3,6 +3,7 @@ package dev.weir.gateway.group;
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.catalog.TopicCatalog;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,8 +13,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData.DescribedGroup;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -25,6 +27,7 @@ import org.apache.kafka.common.requests.ConsumerGroupDescribeResponse;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** The KIP-848 consumer protocol: ConsumerGroupHeartbeat and ConsumerGroupDescribe. */
 public final class ConsumerGroupHandler implements ApiHandler {
@@ -33,8 +36,10 @@ public final class ConsumerGroupHandler implements ApiHandler {
     private final ConsumerGroups groups;
     private final GroupCoordinator classic;
     private final TopicCatalog catalog;
+    private final Access access;
 
-    public ConsumerGroupHandler(ConsumerGroups groups, GroupCoordinator classic, TopicCatalog catalog) {
+    public ConsumerGroupHandler(ConsumerGroups groups, GroupCoordinator classic, TopicCatalog catalog, Access access) {
+        this.access = access;
         this.groups = groups;
         this.classic = classic;
         this.catalog = catalog;
@@ -49,9 +54,20 @@ public final class ConsumerGroupHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof ConsumerGroupHeartbeatRequest r) {
+            // As Kafka: READ on the group, and DESCRIBE on every topic subscribed by name.
+            if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, r.data().groupId())) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(Errors.GROUP_AUTHORIZATION_FAILED.exception()));
+            }
+            List<String> subscribed = r.data().subscribedTopicNames();
+            if (subscribed != null && !subscribed.isEmpty()
+                    && access.filter(context, AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed, true).size()
+                    < new java.util.HashSet<>(subscribed).size()) {
+                return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(
+                        new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+            }
             return heartbeat(context, r.data(), r.version());
         }
-        return CompletableFuture.completedFuture(describe((ConsumerGroupDescribeRequest) request));
+        return CompletableFuture.completedFuture(describe(context, (ConsumerGroupDescribeRequest) request));
     }
 
     private CompletableFuture<AbstractResponse> heartbeat(RequestContext context, ConsumerGroupHeartbeatRequestData d,
@@ -85,11 +101,19 @@ public final class ConsumerGroupHandler implements ApiHandler {
         });
     }
 
-    private AbstractResponse describe(ConsumerGroupDescribeRequest request) {
+    private AbstractResponse describe(RequestContext context, ConsumerGroupDescribeRequest request) {
         ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
         for (String groupId : request.data().groupIds()) {
             DescribedGroup g = new DescribedGroup().setGroupId(groupId);
             out.groups().add(g);
+            if (!access.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+                g.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());
+                continue;
+            }
+            if (request.data().includeAuthorizedOperations()) {
+                g.setAuthorizedOperations(access.operations(context, ResourceType.GROUP, groupId));
+            }
             Optional<ConsumerGroups.GroupDescription> d = groups.describe(groupId);
             if (d.isEmpty()) {
                 String message = classic.exists(groupId) ? "Group " + groupId + " is not a consumer group."

@@ -2,6 +2,7 @@ package dev.weir.gateway.group;
 
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,13 +10,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
-import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
-import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.requests.DescribeGroupsResponse;
 import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListGroupsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** Group administration: DescribeGroups, ListGroups, DeleteGroups. */
 public final class GroupAdminHandler implements ApiHandler {
@@ -37,7 +40,11 @@ public final class GroupAdminHandler implements ApiHandler {
     private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
 
-    public GroupAdminHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets) {
+    private final Access access;
+
+    public GroupAdminHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets,
+                             Access access) {
+        this.access = access;
         this.coordinator = coordinator;
         this.consumerGroups = consumerGroups;
         this.offsets = offsets;
@@ -53,17 +60,21 @@ public final class GroupAdminHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof DescribeGroupsRequest r) {
-            return CompletableFuture.completedFuture(describe(r));
+            return CompletableFuture.completedFuture(describe(context, r));
         }
         if (request instanceof ListGroupsRequest r) {
-            return CompletableFuture.completedFuture(list(r));
+            return CompletableFuture.completedFuture(list(context, r));
         }
-        return delete((DeleteGroupsRequest) request);
+        return delete(context, (DeleteGroupsRequest) request);
     }
 
-    private AbstractResponse describe(DescribeGroupsRequest r) {
+    private AbstractResponse describe(RequestContext context, DescribeGroupsRequest r) {
         DescribeGroupsResponseData out = new DescribeGroupsResponseData();
         for (String groupId : r.data().groups()) {
+            if (!access.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+                out.groups().add(DescribeGroupsResponse.groupError(groupId, Errors.GROUP_AUTHORIZATION_FAILED));
+                continue;
+            }
             Optional<GroupCoordinator.GroupDescription> d = coordinator.describe(groupId);
             DescribedGroup g = new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code())
                     .setGroupState("Dead").setProtocolType("").setProtocolData("");
@@ -76,6 +87,9 @@ public final class GroupAdminHandler implements ApiHandler {
                 continue;
             }
             g.setGroupState(d.get().state()).setProtocolType(d.get().protocolType()).setProtocolData(d.get().protocolName());
+            if (r.data().includeAuthorizedOperations()) {
+                g.setAuthorizedOperations(access.operations(context, ResourceType.GROUP, groupId));
+            }
             for (GroupCoordinator.MemberDescription m : d.get().members()) {
                 g.members().add(new DescribedGroupMember().setMemberId(m.memberId()).setGroupInstanceId(m.instanceId())
                         .setClientId(m.clientId()).setClientHost(m.clientHost()).setMemberMetadata(m.metadata())
@@ -85,7 +99,18 @@ public final class GroupAdminHandler implements ApiHandler {
         return new DescribeGroupsResponse(out);
     }
 
-    private AbstractResponse list(ListGroupsRequest r) {
+    private AbstractResponse list(RequestContext context, ListGroupsRequest r) {
+        // As Kafka: all groups with DESCRIBE on the cluster, else those the principal may DESCRIBE.
+        boolean all = access.allowedQuietly(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, Access.CLUSTER);
+        ListGroupsResponse listed = listAll(r);
+        if (!all) {
+            listed.data().groups().removeIf(g -> !access.allowedQuietly(context, AclOperation.DESCRIBE,
+                    ResourceType.GROUP, g.groupId()));
+        }
+        return listed;
+    }
+
+    private ListGroupsResponse listAll(ListGroupsRequest r) {
         Set<String> states = r.data().statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         Set<String> types = r.data().typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         ListGroupsResponseData out = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
@@ -108,12 +133,16 @@ public final class GroupAdminHandler implements ApiHandler {
         return new ListGroupsResponse(out);
     }
 
-    private CompletableFuture<AbstractResponse> delete(DeleteGroupsRequest r) {
+    private CompletableFuture<AbstractResponse> delete(RequestContext context, DeleteGroupsRequest r) {
         DeleteGroupsResponseData out = new DeleteGroupsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (String groupId : r.data().groupsNames()) {
             DeletableGroupResult result = new DeletableGroupResult().setGroupId(groupId);
             out.results().add(result);
+            if (!access.allowed(context, AclOperation.DELETE, ResourceType.GROUP, groupId)) {
+                result.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code());
+                continue;
+            }
             CompletableFuture<Errors> deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId)
                     : coordinator.delete(groupId);
             all.add(deleted.thenCompose(e -> {

@@ -3,23 +3,25 @@ package dev.weir.gateway.group;
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.handler.BrokerIdentity;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
-import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
+import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
 import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
-import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -36,6 +38,7 @@ import org.apache.kafka.common.requests.LeaveGroupResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Group membership: FindCoordinator (for groups and transactional ids alike), JoinGroup, SyncGroup,
@@ -47,10 +50,12 @@ public final class GroupMembershipHandler implements ApiHandler {
 
     private final GroupCoordinator coordinator;
     private final BrokerIdentity identity;
+    private final Access access;
 
-    public GroupMembershipHandler(GroupCoordinator coordinator, BrokerIdentity identity) {
+    public GroupMembershipHandler(GroupCoordinator coordinator, BrokerIdentity identity, Access access) {
         this.coordinator = coordinator;
         this.identity = identity;
+        this.access = access;
     }
 
     @Override
@@ -66,7 +71,16 @@ public final class GroupMembershipHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         short version = request.version();
         if (request instanceof FindCoordinatorRequest r) {
-            return CompletableFuture.completedFuture(findCoordinator(identity.endpoint(context), r.data(), version));
+            return CompletableFuture.completedFuture(findCoordinator(context, identity.endpoint(context), r.data(), version));
+        }
+        // As Kafka: a classic member needs READ on its group.
+        String group = request instanceof JoinGroupRequest r ? r.data().groupId()
+                : request instanceof SyncGroupRequest r ? r.data().groupId()
+                : request instanceof HeartbeatRequest r ? r.data().groupId()
+                : ((LeaveGroupRequest) request).data().groupId();
+        if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, group)) {
+            return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                    Errors.GROUP_AUTHORIZATION_FAILED.exception()));
         }
         if (request instanceof JoinGroupRequest r) {
             return join(context, r.data(), version);
@@ -82,10 +96,13 @@ public final class GroupMembershipHandler implements ApiHandler {
         return leave((LeaveGroupRequest) request, version);
     }
 
-    private AbstractResponse findCoordinator(BrokerIdentity.Endpoint endpoint, FindCoordinatorRequestData data,
-                                             short version) {
+    private AbstractResponse findCoordinator(RequestContext context, BrokerIdentity.Endpoint endpoint,
+                                             FindCoordinatorRequestData data, short version) {
         if (version < 4) {
             Errors e = coordinates(data.keyType()) ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+            if (e == Errors.NONE) {
+                e = authorizeKey(context, data.keyType(), data.key());
+            }
             FindCoordinatorResponseData out = new FindCoordinatorResponseData().setErrorCode(e.code());
             if (e == Errors.NONE) {
                 out.setNodeId(identity.nodeId()).setHost(endpoint.host()).setPort(endpoint.port());
@@ -97,7 +114,10 @@ public final class GroupMembershipHandler implements ApiHandler {
         FindCoordinatorResponseData out = new FindCoordinatorResponseData();
         for (String key : data.coordinatorKeys()) {
             Coordinator c = new Coordinator().setKey(key);
-            if (coordinates(data.keyType())) {
+            Errors denied = coordinates(data.keyType()) ? authorizeKey(context, data.keyType(), key) : Errors.NONE;
+            if (denied != Errors.NONE) {
+                c.setErrorCode(denied.code()).setErrorMessage(denied.message()).setNodeId(-1).setHost("").setPort(-1);
+            } else if (coordinates(data.keyType())) {
                 c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(endpoint.host())
                         .setPort(endpoint.port());
             } else {
@@ -107,6 +127,16 @@ public final class GroupMembershipHandler implements ApiHandler {
             out.coordinators().add(c);
         }
         return new FindCoordinatorResponse(out);
+    }
+
+    /** DESCRIBE on the group or transactional id whose coordinator is asked for, as Kafka checks. */
+    private Errors authorizeKey(RequestContext context, byte keyType, String key) {
+        if (keyType == GROUP_KEY) {
+            return access.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP, key)
+                    ? Errors.NONE : Errors.GROUP_AUTHORIZATION_FAILED;
+        }
+        return access.allowed(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
+                ? Errors.NONE : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
     }
 
     /** This node coordinates every group and every transactional id. */

@@ -5,6 +5,8 @@ import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.security.Access;
+import dev.weir.gateway.txn.TransactionCoordinator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,29 +20,36 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
-import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
-import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
-import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartitionCollection;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -51,16 +60,10 @@ import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
-import dev.weir.gateway.txn.TransactionCoordinator;
-import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, and TxnOffsetCommit (staged in a transaction). */
 public final class GroupOffsetsHandler implements ApiHandler {
@@ -72,9 +75,11 @@ public final class GroupOffsetsHandler implements ApiHandler {
     private final CommittedOffsets offsets;
     private final TopicCatalog catalog;
     private final TransactionCoordinator transactions;
+    private final Access access;
 
     public GroupOffsetsHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets,
-                               TopicCatalog catalog, TransactionCoordinator transactions) {
+                               TopicCatalog catalog, TransactionCoordinator transactions, Access access) {
+        this.access = access;
         this.coordinator = coordinator;
         this.consumerGroups = consumerGroups;
         this.offsets = offsets;
@@ -92,19 +97,40 @@ public final class GroupOffsetsHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        // As Kafka: committing needs READ on the group (and, in a transaction, WRITE on the transactional
+        // id first), fetching DESCRIBE, deleting DELETE; each topic then needs READ (DESCRIBE to fetch).
         if (request instanceof OffsetCommitRequest r) {
-            return commit(r.data(), request.version());
+            if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, r.data().groupId())) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(Errors.GROUP_AUTHORIZATION_FAILED.exception()));
+            }
+            return commit(context, r.data(), request.version());
         }
         if (request instanceof TxnOffsetCommitRequest r) {
-            return txnCommit(r.data(), request.version());
+            if (!access.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, r.data().transactionalId())) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(
+                        Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.exception()));
+            }
+            if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, r.data().groupId())) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(Errors.GROUP_AUTHORIZATION_FAILED.exception()));
+            }
+            return txnCommit(context, r.data(), request.version());
         }
         if (request instanceof OffsetFetchRequest r) {
-            return CompletableFuture.completedFuture(fetch(r.data(), request.version()));
+            if (request.version() < 8 && !access.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP,
+                    r.data().groupId())) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(0, Errors.GROUP_AUTHORIZATION_FAILED.exception()));
+            }
+            return CompletableFuture.completedFuture(fetch(context, r.data(), request.version()));
         }
-        return delete(((OffsetDeleteRequest) request).data());
+        OffsetDeleteRequest d = (OffsetDeleteRequest) request;
+        if (!access.allowed(context, AclOperation.DELETE, ResourceType.GROUP, d.data().groupId())) {
+            return CompletableFuture.completedFuture(d.getErrorResponse(0, Errors.GROUP_AUTHORIZATION_FAILED.exception()));
+        }
+        return delete(context, d.data());
     }
 
-    private CompletableFuture<AbstractResponse> commit(OffsetCommitRequestData data, short version) {
+    private CompletableFuture<AbstractResponse> commit(RequestContext context, OffsetCommitRequestData data,
+                                                       short version) {
         // From v10 topics are named by id. Each is resolved once, for the epoch check and the commit.
         List<Optional<TopicMeta>> topics = new ArrayList<>();
         Map<Uuid, Set<Integer>> named = new HashMap<>();
@@ -116,6 +142,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
         Errors groupError = consumerGroups.validateOffsets(data.groupId(), data.memberId(),
                 data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(
                 data.groupId(), data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
+        Set<String> readable = readable(context, topics, data.topics().stream().map(OffsetCommitRequestTopic::name).toList());
         OffsetCommitResponseData out = new OffsetCommitResponseData();
         Map<TopicPartition, CommittedOffsets.Committed> accepted = new LinkedHashMap<>();
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
@@ -128,7 +155,8 @@ public final class GroupOffsetsHandler implements ApiHandler {
             for (OffsetCommitRequestPartition p : t.partitions()) {
                 OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex());
                 rt.partitions().add(rp);
-                Errors e = groupError != Errors.NONE ? groupError
+                Errors e = unreadable(topic, t.name(), version >= 10, readable) ? Errors.TOPIC_AUTHORIZATION_FAILED
+                        : groupError != Errors.NONE ? groupError
                         : partitionError(topic, p.partitionIndex(), p.committedMetadata(), version >= 10);
                 rp.setErrorCode(e.code());
                 if (e == Errors.NONE) {
@@ -144,6 +172,26 @@ public final class GroupOffsetsHandler implements ApiHandler {
             }
             return new OffsetCommitResponse(out);
         });
+    }
+
+    /** The topics of a commit (resolved, or named) the principal may READ. */
+    private Set<String> readable(RequestContext context, List<Optional<TopicMeta>> topics, List<String> names) {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < topics.size(); i++) {
+            String name = topics.get(i).map(TopicMeta::name).orElse(names.get(i));
+            if (name != null && !name.isEmpty()) {
+                all.add(name);
+            }
+        }
+        return access.filter(context, AclOperation.READ, ResourceType.TOPIC, all, true);
+    }
+
+    /** As Kafka: a topic named by an unknown id is UNKNOWN_TOPIC_ID; any other is checked for READ first. */
+    private static boolean unreadable(Optional<TopicMeta> topic, String name, boolean byId, Set<String> readable) {
+        if (topic.isEmpty() && byId) {
+            return false;
+        }
+        return !readable.contains(topic.map(TopicMeta::name).orElse(name));
     }
 
     /** Adds a commit's partitions of a known topic, by topic id, to those the member-epoch check weighs. */
@@ -169,7 +217,8 @@ public final class GroupOffsetsHandler implements ApiHandler {
      * TxnOffsetCommit: offsets staged in the producer's transaction, applied if it commits. A member
      * committing in its group's name must be current, as for OffsetCommit.
      */
-    private CompletableFuture<AbstractResponse> txnCommit(TxnOffsetCommitRequestData data, short version) {
+    private CompletableFuture<AbstractResponse> txnCommit(RequestContext context, TxnOffsetCommitRequestData data,
+                                                          short version) {
         // From v6 topics are named by id. Each is resolved once, for the epoch check and the commit.
         List<Optional<TopicMeta>> topics = new ArrayList<>();
         Map<Uuid, Set<Integer>> named = new HashMap<>();
@@ -185,6 +234,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
                     data.generationIdOrMemberEpoch(), false, named).orElseGet(() -> coordinator.validateCommit(data.groupId(),
                     data.memberId(), data.groupInstanceId(), data.generationIdOrMemberEpoch()));
         }
+        Set<String> readable = readable(context, topics, data.topics().stream().map(TxnOffsetCommitRequestTopic::name).toList());
         TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();
         Map<TopicPartition, CommittedOffsets.Committed> staged = new LinkedHashMap<>();
         List<TxnOffsetCommitResponsePartition> accepted = new ArrayList<>();
@@ -195,7 +245,8 @@ public final class GroupOffsetsHandler implements ApiHandler {
             out.topics().add(rt);
             Optional<TopicMeta> topic = topics.get(i);
             for (TxnOffsetCommitRequestPartition p : t.partitions()) {
-                Errors e = groupError != Errors.NONE ? groupError
+                Errors e = unreadable(topic, t.name(), version >= 6, readable) ? Errors.TOPIC_AUTHORIZATION_FAILED
+                        : groupError != Errors.NONE ? groupError
                         : partitionError(topic, p.partitionIndex(), p.committedMetadata(), version >= 6);
                 TxnOffsetCommitResponsePartition rp = new TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code());
@@ -223,7 +274,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
                 });
     }
 
-    private AbstractResponse fetch(OffsetFetchRequestData data, short version) {
+    private AbstractResponse fetch(RequestContext context, OffsetFetchRequestData data, short version) {
         if (version < 8) {
             List<TopicPartition> wanted = null;
             if (data.topics() != null) {
@@ -237,7 +288,22 @@ public final class GroupOffsetsHandler implements ApiHandler {
             OffsetFetchResponseData out = new OffsetFetchResponseData().setErrorCode(Errors.NONE.code());
             Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
             boolean requireStable = data.requireStable();
-            lookup(data.groupId(), wanted).forEach((tp, c) -> {
+            Map<TopicPartition, CommittedOffsets.Committed> found = lookup(data.groupId(), wanted);
+            boolean named = wanted != null;
+            Set<String> describable = describable(context, found.keySet(), named);
+            found.forEach((tp, c) -> {
+                if (!describable.contains(tp.topic())) {
+                    if (named) {
+                        topics.computeIfAbsent(tp.topic(), n -> {
+                            OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(n);
+                            out.topics().add(t);
+                            return t;
+                        }).partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(tp.partition())
+                                .setCommittedOffset(-1).setCommittedLeaderEpoch(-1).setMetadata("")
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    }
+                    return;
+                }
                 boolean unstable = requireStable && transactions.hasPendingOffsets(data.groupId(), List.of(tp));
                 topics.computeIfAbsent(tp.topic(), n -> {
                     OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(n);
@@ -255,6 +321,10 @@ public final class GroupOffsetsHandler implements ApiHandler {
             OffsetFetchResponseGroup rg = new OffsetFetchResponseGroup().setGroupId(g.groupId())
                     .setErrorCode(Errors.NONE.code());
             out.groups().add(rg);
+            if (!access.allowed(context, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId())) {
+                rg.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code());
+                continue;
+            }
             Errors groupError = version >= 9 ? consumerGroups.validateOffsets(g.groupId(), g.memberId(), g.memberEpoch(),
                     true).orElse(Errors.NONE) : Errors.NONE;
             if (groupError != Errors.NONE) {
@@ -285,7 +355,23 @@ public final class GroupOffsetsHandler implements ApiHandler {
             }
             // require_stable: a partition whose offset an open transaction is about to change has none yet.
             boolean requireStable = data.requireStable();
-            lookup(g.groupId(), wanted).forEach((tp, c) -> {
+            Map<TopicPartition, CommittedOffsets.Committed> found = lookup(g.groupId(), wanted);
+            Set<String> describable = describable(context, found.keySet(), wanted != null);
+            boolean named = wanted != null;
+            found.forEach((tp, c) -> {
+                if (!describable.contains(tp.topic())) {
+                    if (named) {
+                        topics.computeIfAbsent(tp.topic(), n -> {
+                            OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n)
+                                    .setTopicId(catalog.byName(n).map(TopicMeta::id).orElse(Uuid.ZERO_UUID));
+                            rg.topics().add(t);
+                            return t;
+                        }).partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
+                                .setCommittedOffset(-1).setCommittedLeaderEpoch(-1).setMetadata("")
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    }
+                    return;
+                }
                 boolean unstable = requireStable && transactions.hasPendingOffsets(g.groupId(), List.of(tp));
                 topics.computeIfAbsent(tp.topic(), n -> {
                     OffsetFetchResponseTopics t = new OffsetFetchResponseTopics().setName(n)
@@ -299,6 +385,12 @@ public final class GroupOffsetsHandler implements ApiHandler {
             });
         }
         return new OffsetFetchResponse(out, version);
+    }
+
+    /** The topics of {@code partitions} the principal may DESCRIBE; a denial is logged when they were named. */
+    private Set<String> describable(RequestContext context, Set<TopicPartition> partitions, boolean named) {
+        return access.filter(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                partitions.stream().map(TopicPartition::topic).toList(), named);
     }
 
     /** Committed offsets of the wanted partitions (all of the group's when null); -1 where none is committed. */
@@ -334,7 +426,7 @@ public final class GroupOffsetsHandler implements ApiHandler {
                 : new CommittedOffsets.Committed(c.topicId(), c.offset(), c.leaderEpoch(), "", c.commitTimestamp());
     }
 
-    private CompletableFuture<AbstractResponse> delete(OffsetDeleteRequestData data) {
+    private CompletableFuture<AbstractResponse> delete(RequestContext context, OffsetDeleteRequestData data) {
         OffsetDeleteResponseData out = new OffsetDeleteResponseData();
         if (!coordinator.exists(data.groupId()) && !consumerGroups.exists(data.groupId())
                 && offsets.of(data.groupId()).isEmpty()) {
@@ -344,12 +436,15 @@ public final class GroupOffsetsHandler implements ApiHandler {
         Set<String> subscribed = new java.util.HashSet<>(coordinator.subscribedTopics(data.groupId()));
         subscribed.addAll(consumerGroups.subscribedTopicNames(data.groupId()));
         List<TopicPartition> gone = new ArrayList<>();
+        Set<String> readable = access.filter(context, AclOperation.READ, ResourceType.TOPIC,
+                data.topics().stream().map(OffsetDeleteRequestTopic::name).toList(), true);
         for (OffsetDeleteRequestTopic t : data.topics()) {
             OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());
             out.topics().add(rt);
             OffsetDeleteResponsePartitionCollection partitions = rt.partitions();
             for (OffsetDeleteRequestPartition p : t.partitions()) {
-                Errors e = subscribed.contains(t.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC
+                Errors e = !readable.contains(t.name()) ? Errors.TOPIC_AUTHORIZATION_FAILED
+                        : subscribed.contains(t.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC
                         : catalog.byName(t.name()).isEmpty() ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.NONE;
                 partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex())
                         .setErrorCode(e.code()));

@@ -4,17 +4,19 @@ import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
-import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -24,6 +26,7 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** The cluster-description family: DescribeCluster and DescribeTopicPartitions (paged). */
 public final class ClusterHandler implements ApiHandler {
@@ -31,10 +34,12 @@ public final class ClusterHandler implements ApiHandler {
 
     private final BrokerIdentity broker;
     private final TopicCatalog catalog;
+    private final Access access;
 
-    public ClusterHandler(BrokerIdentity broker, TopicCatalog catalog) {
+    public ClusterHandler(BrokerIdentity broker, TopicCatalog catalog, Access access) {
         this.broker = broker;
         this.catalog = catalog;
+        this.access = access;
     }
 
     @Override
@@ -47,7 +52,7 @@ public final class ClusterHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         return CompletableFuture.completedFuture(request instanceof DescribeClusterRequest r
                 ? describeCluster(context, r)
-                : describeTopicPartitions((DescribeTopicPartitionsRequest) request));
+                : describeTopicPartitions(context, (DescribeTopicPartitionsRequest) request));
     }
 
     private AbstractResponse describeCluster(RequestContext context, DescribeClusterRequest req) {
@@ -59,19 +64,28 @@ public final class ClusterHandler implements ApiHandler {
             return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Weir serves broker endpoints only"));
         }
+        if (req.data().includeClusterAuthorizedOperations()) {
+            data.setClusterAuthorizedOperations(access.operations(context, ResourceType.CLUSTER, Access.CLUSTER));
+        }
         BrokerIdentity.Endpoint endpoint = broker.endpoint(context);
         data.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
                 .setBrokerId(broker.nodeId()).setHost(endpoint.host()).setPort(endpoint.port()).setIsFenced(false));
         return new DescribeClusterResponse(data);
     }
 
-    private AbstractResponse describeTopicPartitions(DescribeTopicPartitionsRequest req) {
+    private AbstractResponse describeTopicPartitions(RequestContext context, DescribeTopicPartitionsRequest req) {
         DescribeTopicPartitionsRequestData rd = req.data();
         List<String> names = new ArrayList<>();
-        if (rd.topics().isEmpty()) {
+        boolean all = rd.topics().isEmpty();
+        if (all) {
             catalog.all().forEach(t -> names.add(t.name()));
         } else {
             rd.topics().forEach(t -> names.add(t.name()));
+        }
+        // As Metadata: topics not DESCRIBE-able are left out of "all" and refused when named.
+        java.util.Set<String> describable = access.filter(context, AclOperation.DESCRIBE, ResourceType.TOPIC, names, !all);
+        if (all) {
+            names.retainAll(describable);
         }
         names.sort(Comparator.naturalOrder());
         String cursorTopic = rd.cursor() == null ? null : rd.cursor().topicName();
@@ -92,10 +106,15 @@ public final class ClusterHandler implements ApiHandler {
             }
             DescribeTopicPartitionsResponseTopic t = new DescribeTopicPartitionsResponseTopic().setName(name);
             data.topics().add(t);
+            if (!describable.contains(name)) {
+                t.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setTopicId(Uuid.ZERO_UUID);
+                continue;
+            }
             if (topic.isEmpty()) {
                 t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setTopicId(Uuid.ZERO_UUID);
                 continue;
             }
+            t.setTopicAuthorizedOperations(access.operations(context, ResourceType.TOPIC, name));
             t.setErrorCode(Errors.NONE.code()).setTopicId(topic.get().id())
                     .setIsInternal(TopicCatalog.isInternal(topic.get().name()));
             for (int p = firstPartition; p < topic.get().partitions(); p++) {

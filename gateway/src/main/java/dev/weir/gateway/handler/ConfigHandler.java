@@ -7,6 +7,7 @@ import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
@@ -22,10 +24,10 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
-import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -35,12 +37,13 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
-import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
+import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The configuration family: DescribeConfigs (topic and broker, with defaults, sources and
@@ -51,8 +54,11 @@ public final class ConfigHandler implements ApiHandler {
     private final TopicConfigs topicConfigs;
     private final GatewayConfig brokerConfig;
     private final int nodeId;
+    private final Access access;
 
-    public ConfigHandler(TopicCatalog catalog, TopicConfigs topicConfigs, GatewayConfig brokerConfig, int nodeId) {
+    public ConfigHandler(TopicCatalog catalog, TopicConfigs topicConfigs, GatewayConfig brokerConfig, int nodeId,
+                         Access access) {
+        this.access = access;
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.brokerConfig = brokerConfig;
@@ -69,12 +75,27 @@ public final class ConfigHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof DescribeConfigsRequest r) {
-            return CompletableFuture.completedFuture(describe(r));
+            return CompletableFuture.completedFuture(describe(context, r));
         }
         if (request instanceof AlterConfigsRequest r) {
-            return alter(r);
+            return alter(context, r);
         }
-        return incrementalAlter((IncrementalAlterConfigsRequest) request);
+        return incrementalAlter(context, (IncrementalAlterConfigsRequest) request);
+    }
+
+    /**
+     * As Kafka: a topic's configs need DESCRIBE_CONFIGS (ALTER_CONFIGS to change) on it, the broker's
+     * on the cluster; the error, or NONE.
+     */
+    private Errors authorize(RequestContext context, byte resourceType, String name, AclOperation op) {
+        ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
+        if (type == ConfigResource.Type.TOPIC) {
+            return access.allowed(context, op, ResourceType.TOPIC, name) ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED;
+        }
+        if (type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER) {
+            return access.allowedOnCluster(context, op) ? Errors.NONE : Errors.CLUSTER_AUTHORIZATION_FAILED;
+        }
+        return Errors.NONE;
     }
 
     static ConfigSource source(TopicConfigs.Source s) {
@@ -99,7 +120,7 @@ public final class ConfigHandler implements ApiHandler {
         };
     }
 
-    private DescribeConfigsResponse describe(DescribeConfigsRequest req) {
+    private DescribeConfigsResponse describe(RequestContext context, DescribeConfigsRequest req) {
         boolean synonyms = req.data().includeSynonyms();
         boolean docs = req.data().includeDocumentation();
         DescribeConfigsResponseData data = new DescribeConfigsResponseData();
@@ -107,6 +128,11 @@ public final class ConfigHandler implements ApiHandler {
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName()).setErrorCode(Errors.NONE.code());
             data.results().add(result);
+            Errors denied = authorize(context, r.resourceType(), r.resourceName(), AclOperation.DESCRIBE_CONFIGS);
+            if (denied != Errors.NONE) {
+                result.setErrorCode(denied.code()).setErrorMessage(denied.message());
+                continue;
+            }
             ConfigResource.Type type = ConfigResource.Type.forId(r.resourceType());
             List<String> keys = r.configurationKeys();
             if (type == ConfigResource.Type.TOPIC) {
@@ -172,13 +198,18 @@ public final class ConfigHandler implements ApiHandler {
         return type == ConfigResource.Type.TOPIC ? null : Errors.INVALID_REQUEST;
     }
 
-    private CompletableFuture<AbstractResponse> alter(AlterConfigsRequest req) {
+    private CompletableFuture<AbstractResponse> alter(RequestContext context, AlterConfigsRequest req) {
         AlterConfigsResponseData data = new AlterConfigsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (AlterConfigsRequestData.AlterConfigsResource r : req.data().resources()) {
             AlterConfigsResponseData.AlterConfigsResourceResponse result = new AlterConfigsResponseData.AlterConfigsResourceResponse()
                     .setResourceType(r.resourceType()).setResourceName(r.resourceName());
             data.responses().add(result);
+            Errors denied = authorize(context, r.resourceType(), r.resourceName(), AclOperation.ALTER_CONFIGS);
+            if (denied != Errors.NONE) {
+                result.setErrorCode(denied.code()).setErrorMessage(denied.message());
+                continue;
+            }
             Map<String, String> replacement = new LinkedHashMap<>();
             r.configs().forEach(c -> replacement.put(c.name(), c.value()));
             all.add(apply(ConfigResource.Type.forId(r.resourceType()), r.resourceName(), req.data().validateOnly(),
@@ -191,7 +222,7 @@ public final class ConfigHandler implements ApiHandler {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new AlterConfigsResponse(data));
     }
 
-    private CompletableFuture<AbstractResponse> incrementalAlter(IncrementalAlterConfigsRequest req) {
+    private CompletableFuture<AbstractResponse> incrementalAlter(RequestContext context, IncrementalAlterConfigsRequest req) {
         IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource r : req.data().resources()) {
@@ -199,6 +230,11 @@ public final class ConfigHandler implements ApiHandler {
                     new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
                             .setResourceType(r.resourceType()).setResourceName(r.resourceName());
             data.responses().add(result);
+            Errors denied = authorize(context, r.resourceType(), r.resourceName(), AclOperation.ALTER_CONFIGS);
+            if (denied != Errors.NONE) {
+                result.setErrorCode(denied.code()).setErrorMessage(denied.message());
+                continue;
+            }
             UnaryOperator<Map<String, String>> change = current -> {
                 for (IncrementalAlterConfigsRequestData.AlterableConfig c : r.configs()) {
                     if (!topicConfigs.names().contains(c.name())) {

@@ -8,7 +8,7 @@ import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.quota.ByteRateQuotas;
-import org.apache.kafka.common.IsolationLevel;
+import dev.weir.gateway.security.Access;
 import dev.weir.storage.ReadResult;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoredEntry;
@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -31,6 +33,7 @@ import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Fetch: reads stored batches verbatim, honours the response and per-partition byte limits with
@@ -45,15 +48,17 @@ public final class FetchHandler implements ApiHandler {
     private final int brokerMaxBytes;
     private final PartitionTransactions transactions;
     private final ByteRateQuotas byteRates;
+    private final Access access;
 
     public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes,
-                        PartitionTransactions transactions, ByteRateQuotas byteRates) {
+                        PartitionTransactions transactions, ByteRateQuotas byteRates, Access access) {
         this.catalog = catalog;
         this.store = store;
         this.sessions = new FetchSessionCache(maxSessions);
         this.brokerMaxBytes = brokerMaxBytes;
         this.transactions = transactions;
         this.byteRates = byteRates;
+        this.access = access;
     }
 
     @Override
@@ -114,7 +119,10 @@ public final class FetchHandler implements ApiHandler {
         }
 
         List<Wanted> wanted = new ArrayList<>(fetchNow.size());
-        fetchNow.forEach((tp, pd) -> wanted.add(resolve(tp, pd, version)));
+        // As Kafka: READ on each topic, checked before whether it exists (an unknown id has no name).
+        java.util.Set<String> readable = access.filter(context, AclOperation.READ, ResourceType.TOPIC,
+                fetchNow.keySet().stream().map(TopicIdPartition::topic).filter(java.util.Objects::nonNull).toList(), true);
+        fetchNow.forEach((tp, pd) -> wanted.add(resolve(tp, pd, version, readable)));
         // As Kafka, a fetch never asks for more than the client's quota lets through in one window.
         double quotaBytes = byteRates.maxValueInWindow(ByteRateQuotas.Kind.FETCH, context.principal.getName(),
                 context.clientId());
@@ -135,7 +143,11 @@ public final class FetchHandler implements ApiHandler {
                 });
     }
 
-    private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version) {
+    private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version,
+                           java.util.Set<String> readable) {
+        if (tp.topic() != null && !readable.contains(tp.topic())) {
+            return new Wanted(tp, null, pd.fetchOffset, Math.max(0, pd.maxBytes), Errors.TOPIC_AUTHORIZATION_FAILED);
+        }
         Optional<TopicMeta> topic = tp.topic() == null ? Optional.empty() : catalog.byName(tp.topic());
         if (topic.isPresent() && version >= 13 && !topic.get().id().equals(tp.topicId())) {
             topic = Optional.empty();

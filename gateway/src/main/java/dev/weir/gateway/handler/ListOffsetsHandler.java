@@ -6,18 +6,20 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.producer.PartitionTransactions;
-import org.apache.kafka.common.IsolationLevel;
+import dev.weir.gateway.security.Access;
 import dev.weir.storage.SegmentInfo;
 import dev.weir.storage.SegmentStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
-import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -25,14 +27,18 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** ListOffsets: earliest, latest, max timestamp, and the first offset at or after a timestamp. */
 public final class ListOffsetsHandler implements ApiHandler {
     private final TopicCatalog catalog;
     private final SegmentStore store;
     private final PartitionTransactions transactions;
+    private final Access access;
 
-    public ListOffsetsHandler(TopicCatalog catalog, SegmentStore store, PartitionTransactions transactions) {
+    public ListOffsetsHandler(TopicCatalog catalog, SegmentStore store, PartitionTransactions transactions,
+                              Access access) {
+        this.access = access;
         this.catalog = catalog;
         this.store = store;
         this.transactions = transactions;
@@ -49,6 +55,8 @@ public final class ListOffsetsHandler implements ApiHandler {
         ListOffsetsResponseData data = new ListOffsetsResponseData();
         boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED;
         List<CompletableFuture<?>> all = new ArrayList<>();
+        java.util.Set<String> describable = access.filter(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                req.data().topics().stream().map(ListOffsetsTopic::name).toList(), true);
         for (ListOffsetsTopic t : req.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(t.name());
             data.topics().add(tr);
@@ -57,6 +65,10 @@ public final class ListOffsetsHandler implements ApiHandler {
                 ListOffsetsPartitionResponse pr = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                         .setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
                 tr.partitions().add(pr);
+                if (!describable.contains(t.name())) {
+                    pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (topic.isEmpty() || p.partitionIndex() < 0 || p.partitionIndex() >= topic.get().partitions()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;

@@ -12,9 +12,9 @@ import dev.weir.gateway.producer.KeyOffsetCheck;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.producer.ProducerStateCheck;
 import dev.weir.gateway.quota.ByteRateQuotas;
+import dev.weir.gateway.security.Access;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.watermark.WatermarkService;
-import org.apache.kafka.common.TopicPartition;
 import dev.weir.storage.Append;
 import dev.weir.storage.AppendCondition;
 import dev.weir.storage.BadOffsetException;
@@ -28,15 +28,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;
@@ -49,6 +51,8 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.common.utils.internals.CloseableIterator;
 
@@ -69,13 +73,14 @@ public final class ProduceHandler implements ApiHandler {
     private final PartitionTransactions partitionTransactions;
     private final WatermarkService watermarks;
     private final ByteRateQuotas byteRates;
+    private final Access access;
     /** Per partition, when the last transactional V2 batch was issued to the store. */
     private final java.util.Map<String, CompletableFuture<Void>> transactionalIssueOrder = new java.util.HashMap<>();
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
                           long producerIdExpirationMs, TransactionCoordinator transactions,
                           PartitionTransactions partitionTransactions, WatermarkService watermarks,
-                          ByteRateQuotas byteRates) {
+                          ByteRateQuotas byteRates, Access access) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
@@ -84,6 +89,7 @@ public final class ProduceHandler implements ApiHandler {
         this.partitionTransactions = partitionTransactions;
         this.watermarks = watermarks;
         this.byteRates = byteRates;
+        this.access = access;
     }
 
     @Override
@@ -101,6 +107,16 @@ public final class ProduceHandler implements ApiHandler {
         TimeNotes notes = new TimeNotes();
         long bytes = 0;
         ProduceResponseData response = new ProduceResponseData();
+        // As Kafka: transactional records need WRITE on the transactional id (else the whole request
+        // fails), and each topic needs WRITE, checked before whether it exists.
+        if (RequestUtils.hasTransactionalRecords(req) && (req.transactionalId() == null
+                || !access.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId()))) {
+            return CompletableFuture.completedFuture(req.getErrorResponse(0,
+                    Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.exception()));
+        }
+        java.util.Set<String> writable = access.filter(context, AclOperation.WRITE, ResourceType.TOPIC,
+                req.data().topicData().stream().map(td -> byId ? catalog.byId(td.topicId()).map(TopicMeta::name)
+                        .orElse(null) : td.name()).filter(java.util.Objects::nonNull).toList(), true);
         for (ProduceRequestData.TopicProduceData td : req.data().topicData()) {
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
             response.responses().add(tr);
@@ -112,6 +128,8 @@ public final class ProduceHandler implements ApiHandler {
                 tr.partitionResponses().add(pr);
                 if (acks != 0 && acks != 1 && acks != -1) {
                     fail(pr, Errors.INVALID_REQUIRED_ACKS, null);
+                } else if ((topic.isPresent() || !byId) && !writable.contains(topic.map(TopicMeta::name).orElse(td.name()))) {
+                    fail(pr, Errors.TOPIC_AUTHORIZATION_FAILED, null);
                 } else if (topic.isEmpty()) {
                     fail(pr, byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
                 } else if (pd.index() < 0 || pd.index() >= topic.get().partitions()) {

@@ -6,12 +6,14 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -21,17 +23,17 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
-import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
-import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
-import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -43,6 +45,7 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /** The topic lifecycle family: CreateTopics, DeleteTopics, CreatePartitions. */
 public final class TopicAdminHandler implements ApiHandler {
@@ -51,9 +54,11 @@ public final class TopicAdminHandler implements ApiHandler {
     private final int nodeId;
     private final int defaultPartitions;
     private final boolean deleteEnabled;
+    private final Access access;
 
     public TopicAdminHandler(TopicCatalog catalog, TopicConfigs topicConfigs, int nodeId, int defaultPartitions,
-                             boolean deleteEnabled) {
+                             boolean deleteEnabled, Access access) {
+        this.access = access;
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.nodeId = nodeId;
@@ -71,22 +76,36 @@ public final class TopicAdminHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof CreateTopicsRequest r) {
-            return createTopics(r);
+            return createTopics(context, r);
         }
         if (request instanceof DeleteTopicsRequest r) {
-            return deleteTopics(r);
+            return deleteTopics(context, r);
         }
-        return createPartitions((CreatePartitionsRequest) request);
+        return createPartitions(context, (CreatePartitionsRequest) request);
     }
 
-    private CompletableFuture<AbstractResponse> createTopics(CreateTopicsRequest req) {
+    private CompletableFuture<AbstractResponse> createTopics(RequestContext context, CreateTopicsRequest req) {
         boolean validateOnly = req.data().validateOnly();
         CreateTopicsResponseData data = new CreateTopicsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        // As Kafka: CREATE on the cluster, or else on each topic; the configs in the answer need DESCRIBE_CONFIGS.
+        List<String> names = req.data().topics().stream().map(CreatableTopic::name).toList();
+        java.util.Set<String> creatable = access.allowedQuietly(context, AclOperation.CREATE, ResourceType.CLUSTER,
+                Access.CLUSTER) ? new java.util.HashSet<>(names)
+                : access.filter(context, AclOperation.CREATE, ResourceType.TOPIC, names, true);
+        java.util.Set<String> configsVisible = access.filter(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC,
+                creatable, false);
         for (CreatableTopic t : req.data().topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
                     .setNumPartitions(-1).setReplicationFactor((short) -1);
             data.topics().add(result);
+            if (!creatable.contains(t.name())) {
+                setError(result, Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
+                continue;
+            }
+            if (!configsVisible.contains(t.name())) {
+                result.setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+            }
             int partitions;
             Map<String, String> configs = new LinkedHashMap<>();
             try {
@@ -159,6 +178,9 @@ public final class TopicAdminHandler implements ApiHandler {
     private void fill(CreatableTopicResult result, TopicMeta topic) {
         result.setErrorCode(Errors.NONE.code()).setTopicId(topic.id()).setNumPartitions(topic.partitions())
                 .setReplicationFactor((short) 1);
+        if (result.topicConfigErrorCode() != Errors.NONE.code()) {
+            return;
+        }
         for (TopicConfigs.Described d : topicConfigs.describe(topic)) {
             result.configs().add(new CreatableTopicConfigs().setName(d.name()).setValue(d.value()).setReadOnly(false)
                     .setConfigSource(ConfigHandler.source(d.source()).id()).setIsSensitive(false));
@@ -169,14 +191,26 @@ public final class TopicAdminHandler implements ApiHandler {
         result.setErrorCode(error.code()).setErrorMessage(message);
     }
 
-    private CompletableFuture<AbstractResponse> deleteTopics(DeleteTopicsRequest req) {
+    private CompletableFuture<AbstractResponse> deleteTopics(RequestContext context, DeleteTopicsRequest req) {
         DeleteTopicsResponseData data = new DeleteTopicsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (DeleteTopicState s : req.topics()) {
+            (s.name() != null ? java.util.Optional.of(s.name()) : catalog.byId(s.topicId()).map(TopicMeta::name))
+                    .ifPresent(names::add);
+        }
+        java.util.Set<String> deletable = access.filter(context, AclOperation.DELETE, ResourceType.TOPIC, names, true);
         for (DeleteTopicState s : req.topics()) {
             DeletableTopicResult result = new DeletableTopicResult().setName(s.name()).setTopicId(s.topicId());
             data.responses().add(result);
             boolean byName = s.name() != null;
             var topic = byName ? catalog.byName(s.name()) : catalog.byId(s.topicId());
+            String name = byName ? s.name() : topic.map(TopicMeta::name).orElse(null);
+            if (name != null && !deletable.contains(name)) {
+                result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                continue;
+            }
             if (!deleteEnabled) {
                 result.setErrorCode(Errors.TOPIC_DELETION_DISABLED.code());
                 continue;
@@ -198,12 +232,19 @@ public final class TopicAdminHandler implements ApiHandler {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new DeleteTopicsResponse(data));
     }
 
-    private CompletableFuture<AbstractResponse> createPartitions(CreatePartitionsRequest req) {
+    private CompletableFuture<AbstractResponse> createPartitions(RequestContext context, CreatePartitionsRequest req) {
         CreatePartitionsResponseData data = new CreatePartitionsResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        java.util.Set<String> alterable = access.filter(context, AclOperation.ALTER, ResourceType.TOPIC,
+                req.data().topics().stream().map(CreatePartitionsTopic::name).toList(), true);
         for (CreatePartitionsTopic t : req.data().topics()) {
             CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(t.name());
             data.results().add(result);
+            if (!alterable.contains(t.name())) {
+                result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                continue;
+            }
             var topic = catalog.byName(t.name());
             if (topic.isEmpty()) {
                 result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())

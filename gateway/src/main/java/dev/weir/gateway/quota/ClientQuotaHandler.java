@@ -2,11 +2,13 @@ package dev.weir.gateway.quota;
 
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.security.Access;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
@@ -32,9 +34,11 @@ public final class ClientQuotaHandler implements ApiHandler {
     private static final Set<String> ENFORCED = Set.of(ClientQuotas.PRODUCER_BYTE_RATE, ClientQuotas.CONSUMER_BYTE_RATE);
 
     private final ClientQuotas quotas;
+    private final Access access;
 
-    public ClientQuotaHandler(ClientQuotas quotas) {
+    public ClientQuotaHandler(ClientQuotas quotas, Access access) {
         this.quotas = quotas;
+        this.access = access;
     }
 
     @Override
@@ -44,6 +48,12 @@ public final class ClientQuotaHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        // As Kafka: DESCRIBE_CONFIGS on the cluster to read quotas, ALTER_CONFIGS to change them.
+        boolean isDescribe = request instanceof DescribeClientQuotasRequest;
+        if (!access.allowedOnCluster(context, isDescribe ? AclOperation.DESCRIBE_CONFIGS : AclOperation.ALTER_CONFIGS)) {
+            return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                    Errors.CLUSTER_AUTHORIZATION_FAILED.exception()));
+        }
         if (request instanceof DescribeClientQuotasRequest describe) {
             return CompletableFuture.completedFuture(describe(describe.data()));
         }

@@ -8,15 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.ScramCredentialDeletion;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.ScramCredentialUpsertion;
-import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData.AlterUserScramCredentialsResult;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
-import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData.CredentialInfo;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData.DescribeUserScramCredentialsResult;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -40,9 +41,11 @@ public final class ScramCredentialHandler implements ApiHandler {
     private static final String TWICE = "A user credential cannot be altered twice in the same request";
 
     private final ScramCredentials credentials;
+    private final Access access;
 
-    public ScramCredentialHandler(ScramCredentials credentials) {
+    public ScramCredentialHandler(ScramCredentials credentials, Access access) {
         this.credentials = credentials;
+        this.access = access;
     }
 
     @Override
@@ -53,6 +56,12 @@ public final class ScramCredentialHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+        // As Kafka: DESCRIBE on the cluster to list credentials, ALTER to change them.
+        boolean isDescribe = request instanceof DescribeUserScramCredentialsRequest;
+        if (!access.allowedOnCluster(context, isDescribe ? AclOperation.DESCRIBE : AclOperation.ALTER)) {
+            return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                    Errors.CLUSTER_AUTHORIZATION_FAILED.exception()));
+        }
         if (request instanceof DescribeUserScramCredentialsRequest describe) {
             return CompletableFuture.completedFuture(new DescribeUserScramCredentialsResponse(describe(describe.data())));
         }

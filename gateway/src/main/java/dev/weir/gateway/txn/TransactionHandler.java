@@ -5,6 +5,7 @@ import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.producer.PartitionTransactions;
+import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,10 +16,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
-import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
@@ -44,6 +46,7 @@ import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ListTransactionsRequest;
 import org.apache.kafka.common.requests.ListTransactionsResponse;
 import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Producer ids and transactions: InitProducerId (idempotent and transactional), AddPartitionsToTxn,
@@ -55,7 +58,11 @@ public final class TransactionHandler implements ApiHandler {
     private final TopicCatalog catalog;
     private final PartitionTransactions partitions;
 
-    public TransactionHandler(TransactionCoordinator coordinator, TopicCatalog catalog, PartitionTransactions partitions) {
+    private final Access access;
+
+    public TransactionHandler(TransactionCoordinator coordinator, TopicCatalog catalog, PartitionTransactions partitions,
+                              Access access) {
+        this.access = access;
         this.coordinator = coordinator;
         this.catalog = catalog;
         this.partitions = partitions;
@@ -75,10 +82,36 @@ public final class TransactionHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         if (request instanceof InitProducerIdRequest r) {
+            String id = r.data().transactionalId();
+            // As Kafka: WRITE on the transactional id; an idempotent producer needs IDEMPOTENT_WRITE on the
+            // cluster or WRITE on some topic (KIP-679).
+            Errors denied = id != null
+                    ? access.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id) ? Errors.NONE
+                            : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                    : access.allowedQuietly(context, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, Access.CLUSTER)
+                            || access.allowedOnSome(context, AclOperation.WRITE, ResourceType.TOPIC) ? Errors.NONE
+                            : Errors.CLUSTER_AUTHORIZATION_FAILED;
+            if (denied != Errors.NONE) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(0, denied.exception()));
+            }
             return initProducerId(r);
         }
         if (request instanceof AddPartitionsToTxnRequest r) {
-            return addPartitions(r);
+            if (r.version() >= 4 && !access.allowedOnCluster(context, AclOperation.CLUSTER_ACTION)) {
+                return CompletableFuture.completedFuture(r.getErrorResponse(0,
+                        Errors.CLUSTER_AUTHORIZATION_FAILED.exception()));
+            }
+            return addPartitions(context, r);
+        }
+        String txnId = request instanceof AddOffsetsToTxnRequest r ? r.data().transactionalId()
+                : request instanceof EndTxnRequest r ? r.data().transactionalId() : null;
+        if (txnId != null && !access.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+            return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                    Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.exception()));
+        }
+        if (request instanceof AddOffsetsToTxnRequest r
+                && !access.allowed(context, AclOperation.READ, ResourceType.GROUP, r.data().groupId())) {
+            return CompletableFuture.completedFuture(request.getErrorResponse(0, Errors.GROUP_AUTHORIZATION_FAILED.exception()));
         }
         if (request instanceof AddOffsetsToTxnRequest r) {
             return coordinator.addOffsets(r.data().transactionalId(), r.data().producerId(), r.data().producerEpoch(),
@@ -93,12 +126,12 @@ public final class TransactionHandler implements ApiHandler {
                                     .setProducerId(e.producerId()).setProducerEpoch(e.epoch())));
         }
         if (request instanceof DescribeProducersRequest r) {
-            return describeProducers(r);
+            return describeProducers(context, r);
         }
         if (request instanceof DescribeTransactionsRequest r) {
-            return CompletableFuture.completedFuture(describe(r));
+            return CompletableFuture.completedFuture(describe(context, r));
         }
-        return CompletableFuture.completedFuture(list((ListTransactionsRequest) request));
+        return CompletableFuture.completedFuture(list(context, (ListTransactionsRequest) request));
     }
 
     /** Clients before KIP-588 know fencing as INVALID_PRODUCER_EPOCH. */
@@ -123,19 +156,30 @@ public final class TransactionHandler implements ApiHandler {
                         .setProducerEpoch(res.epoch())));
     }
 
-    private CompletableFuture<AbstractResponse> addPartitions(AddPartitionsToTxnRequest request) {
+    private CompletableFuture<AbstractResponse> addPartitions(RequestContext context, AddPartitionsToTxnRequest request) {
         boolean v3 = request.version() < 4;
         AddPartitionsToTxnRequest normalized = v3 ? request.normalizeRequest() : request;
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
         for (AddPartitionsToTxnTransaction t : normalized.data().transactions()) {
             List<TopicPartition> wanted = AddPartitionsToTxnRequest.getPartitions(t.topics());
             Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
+            if (!t.verifyOnly() && !access.allowed(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                    t.transactionalId())) {
+                wanted.forEach(tp -> errors.put(tp, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+                results.add(CompletableFuture.completedFuture(
+                        AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), errors)));
+                continue;
+            }
+            Set<String> writable = access.filter(context, AclOperation.WRITE, ResourceType.TOPIC,
+                    wanted.stream().map(TopicPartition::topic).toList(), true);
             boolean unknown = false;
             for (TopicPartition tp : wanted) {
                 Optional<TopicMeta> topic = catalog.byName(tp.topic());
                 boolean exists = topic.isPresent() && tp.partition() >= 0 && tp.partition() < topic.get().partitions();
-                unknown |= !exists;
-                errors.put(tp, exists ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                boolean allowed = writable.contains(tp.topic());
+                unknown |= !exists || !allowed;
+                errors.put(tp, !allowed ? Errors.TOPIC_AUTHORIZATION_FAILED
+                        : exists ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION);
             }
             if (unknown) {
                 errors.replaceAll((tp, e) -> e == Errors.NONE ? Errors.OPERATION_NOT_ATTEMPTED : e);
@@ -168,9 +212,11 @@ public final class TransactionHandler implements ApiHandler {
         });
     }
 
-    private CompletableFuture<AbstractResponse> describeProducers(DescribeProducersRequest r) {
+    private CompletableFuture<AbstractResponse> describeProducers(RequestContext context, DescribeProducersRequest r) {
         DescribeProducersResponseData out = new DescribeProducersResponseData();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        Set<String> readable = access.filter(context, AclOperation.READ, ResourceType.TOPIC,
+                r.data().topics().stream().map(DescribeProducersRequestData.TopicRequest::name).toList(), true);
         for (DescribeProducersRequestData.TopicRequest t : r.data().topics()) {
             DescribeProducersResponseData.TopicResponse rt = new DescribeProducersResponseData.TopicResponse()
                     .setName(t.name());
@@ -180,6 +226,11 @@ public final class TransactionHandler implements ApiHandler {
                 DescribeProducersResponseData.PartitionResponse rp = new DescribeProducersResponseData.PartitionResponse()
                         .setPartitionIndex(p);
                 rt.partitions().add(rp);
+                if (!readable.contains(t.name())) {
+                    rp.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                    continue;
+                }
                 if (topic.isEmpty() || p < 0 || p >= topic.get().partitions()) {
                     rp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;
@@ -202,12 +253,17 @@ public final class TransactionHandler implements ApiHandler {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new DescribeProducersResponse(out));
     }
 
-    private AbstractResponse describe(DescribeTransactionsRequest r) {
+    private AbstractResponse describe(RequestContext context, DescribeTransactionsRequest r) {
         DescribeTransactionsResponseData out = new DescribeTransactionsResponseData();
         for (String id : r.data().transactionalIds()) {
             DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData.TransactionState()
                     .setTransactionalId(id);
             out.transactionStates().add(s);
+            if (!access.allowed(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) {
+                s.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setTransactionState("")
+                        .setProducerId(-1).setProducerEpoch((short) -1).setTransactionStartTimeMs(-1);
+                continue;
+            }
             Optional<TransactionCoordinator.Description> d = coordinator.describe(id);
             if (d.isEmpty()) {
                 s.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code()).setTransactionState("")
@@ -225,7 +281,7 @@ public final class TransactionHandler implements ApiHandler {
         return new DescribeTransactionsResponse(out);
     }
 
-    private AbstractResponse list(ListTransactionsRequest r) {
+    private AbstractResponse list(RequestContext context, ListTransactionsRequest r) {
         Map<String, TransactionCoordinator.State> byName = new HashMap<>();
         for (TransactionCoordinator.State s : TransactionCoordinator.State.values()) {
             byName.put(s.kafkaName, s);
@@ -246,7 +302,9 @@ public final class TransactionHandler implements ApiHandler {
             if ((!states.isEmpty() && !states.contains(d.state()))
                     || (!producers.isEmpty() && !producers.contains(d.producerId()))
                     || (minDuration >= 0 && (d.startMs() < 0 || now - d.startMs() < minDuration))
-                    || (pattern != null && !pattern.matcher(d.transactionalId()).matches())) {
+                    || (pattern != null && !pattern.matcher(d.transactionalId()).matches())
+                    || !access.allowedQuietly(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID,
+                            d.transactionalId())) {
                 continue;
             }
             out.transactionStates().add(new ListTransactionsResponseData.TransactionState()
