@@ -50,7 +50,7 @@ final class SecuredBroker implements AutoCloseable {
     final int mtlsPort;
     final int reauthPort;
 
-    private SecuredBroker(Target target, String name) {
+    private SecuredBroker(Target target, String name, Map<String, String> extra) {
         pki = TestPki.create(name + "-" + target);
         saslPlaintextPort = FreePorts.next();
         securePort = FreePorts.next();
@@ -85,6 +85,7 @@ final class SecuredBroker implements AutoCloseable {
         s.put("listener.name.mtls.ssl.truststore.type", "PEM");
         s.put("listener.name.mtls.ssl.truststore.certificates", read(pki.caPem()));
         s.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+),.*$/$1/L,DEFAULT");
+        s.putAll(extra);
         Broker started;
         try {
             started = target.start(name, s);
@@ -96,7 +97,12 @@ final class SecuredBroker implements AutoCloseable {
     }
 
     static SecuredBroker start(Target target, String name) {
-        return new SecuredBroker(target, name);
+        return new SecuredBroker(target, name, Map.of());
+    }
+
+    /** With more settings, e.g. an authorizer. */
+    static SecuredBroker start(Target target, String name, Map<String, String> extra) {
+        return new SecuredBroker(target, name, extra);
     }
 
     String bootstrap(int port) {
