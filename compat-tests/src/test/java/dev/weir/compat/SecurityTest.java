@@ -407,6 +407,52 @@ class SecurityTest {
         }
     }
 
+    /**
+     * Weir's log: one line per refused authentication, naming the client's address and the user it
+     * claimed, never a password, and no stack trace for these expected failures.
+     */
+    @org.junit.jupiter.api.Test
+    void theGatewayLogsOneLinePerRefusalAndNoSecret() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "the gateway's own log");
+        SecuredBroker b = on(Target.WEIR);
+        String plainUser = "log-plain-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String scramUser = "log-scram-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String secret = "never-logged-" + java.util.UUID.randomUUID();
+        authenticationFailure(b.sasl(b.saslPlaintextPort, "PLAIN", plainUser, secret));
+        authenticationFailure(b.sasl(b.securePort, "SCRAM-SHA-512", scramUser, secret));
+        try (RawKafkaConnection c = RawKafkaConnection.open("127.0.0.1", b.saslPlaintextPort, "raw-sasl")) {
+            c.exchange(new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("GSSAPI"))
+                    .build((short) 1));
+        }
+        Await.until(Duration.ofSeconds(10), "the refusals in the log", () -> log(b).contains("user " + scramUser));
+        String log = log(b);
+        assertEquals(1, count(log, "user " + plainUser + ", mechanism PLAIN"), log);
+        assertEquals(1, count(log, "user " + scramUser + ", mechanism SCRAM-SHA-512"), log);
+        assertTrue(log.contains("Failed authentication with 127.0.0.1 on listener SASL_PLAINTEXT: unsupported SASL "
+                + "mechanism GSSAPI"), log);
+        for (String password : List.of(secret, SecuredBroker.ALICE_PASSWORD, SecuredBroker.ADMIN_PASSWORD, BOB_PASSWORD,
+                CAROL_PASSWORD, TestPki.PASSWORD, "wrong-secret")) {
+            assertFalse(log.contains(password), "a password in the log: " + password);
+        }
+        assertFalse(log.contains("\tat "), "a stack trace in the log:\n" + log);
+    }
+
+    private static String log(SecuredBroker b) {
+        try {
+            return java.nio.file.Files.readString(b.broker.logFile());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     // ---- re-authentication (KIP-368) ----
 
     @ParameterizedTest

@@ -37,6 +37,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final ListenerSecurity security;
     private final FrameDecoder frames;
     private ConnectionAuth auth;
+    /** Closed after an exception: later ones are not logged again. */
+    private boolean closing;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private String connectionId;
     private InetSocketAddress remote;
@@ -279,6 +281,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (closing) {
+            // The bytes left behind a refused frame fail again as the channel closes: one line is enough.
+            log.debug("Connection {} from {} after closing: {}", connectionId, remote, cause.toString());
+            return;
+        }
+        closing = true;
         if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
             // Logged once as the handshake's failure (userEventTriggered), or a TLS record went bad.
             log.debug("Connection {} from {}: {}", connectionId, remote, cause.getCause().toString());
