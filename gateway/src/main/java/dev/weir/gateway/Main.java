@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar weir-gateway.jar [--config FILE] [--set key=value ...]}; environment variables
+ * {@code java -jar weir-gateway.jar [--config FILE] [--set key=value ...] [--add-scram SPEC ...]}; environment variables
  * {@code WEIR_<KEY>} override the file and are overridden by --set. A bad value stops the start
  * with a message naming the key. SIGTERM stops gracefully.
  */
