@@ -284,6 +284,43 @@ class SecurityTest {
         }
     }
 
+    /** Clients before KIP-152 (SaslHandshake v0) send bare SASL tokens, answered bare, as Kafka does. */
+    @ParameterizedTest
+    @MethodSource("targets")
+    void aSaslHandshakeV0IsFollowedByBareTokens(Target target) {
+        SecuredBroker b = on(target);
+        try (RawKafkaConnection c = RawKafkaConnection.open("127.0.0.1", b.saslPlaintextPort, "raw-sasl-v0")) {
+            SaslHandshakeResponse h = c.exchange(new SaslHandshakeRequest.Builder(
+                    new SaslHandshakeRequestData().setMechanism("PLAIN")).build((short) 0));
+            assertEquals(Errors.NONE, Errors.forCode(h.data().errorCode()));
+            c.writeFrame(ByteBuffer.wrap(("\0" + SecuredBroker.ALICE + "\0" + SecuredBroker.ALICE_PASSWORD)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(0, c.readFrame().remaining(), "PLAIN's empty challenge, size-prefixed");
+            MetadataResponse served = c.exchange(new MetadataRequest.Builder(new MetadataRequestData().setTopics(List.of()))
+                    .build((short) 12));
+            assertTrue(served.errorCounts().isEmpty());
+        }
+        try (RawKafkaConnection c = RawKafkaConnection.open("127.0.0.1", b.saslPlaintextPort, "raw-sasl-v0")) {
+            c.exchange(new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN"))
+                    .build((short) 0));
+            c.writeFrame(ByteBuffer.wrap(("\0" + SecuredBroker.ALICE + "\0wrong-secret")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertTrue(c.closedByBrokerWithin(Duration.ofSeconds(10)), "a bad bare token closes the connection");
+        }
+    }
+
+    /** Before authentication a frame above sasl.server.max.receive.size (512 KiB) closes the connection. */
+    @ParameterizedTest
+    @MethodSource("targets")
+    void anOversizedFrameBeforeAuthenticationClosesTheConnection(Target target) {
+        SecuredBroker b = on(target);
+        try (RawKafkaConnection c = RawKafkaConnection.open("127.0.0.1", b.saslPlaintextPort, "raw-sasl-big")) {
+            c.writeRaw(ByteBuffer.allocate(4).putInt(1024 * 1024).array());
+            c.writeRaw(new byte[64 * 1024]);
+            assertTrue(c.closedByBrokerWithin(Duration.ofSeconds(10)));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("targets")
     void garbageTokensFailTheAuthenticationAndCloseTheConnection(Target target) {
