@@ -120,8 +120,9 @@ public final class FetchHandler implements ApiHandler {
 
         List<Wanted> wanted = new ArrayList<>(fetchNow.size());
         // As Kafka: READ on each topic, checked before whether it exists (an unknown id has no name).
-        java.util.Set<String> readable = access.filter(context, AclOperation.READ, ResourceType.TOPIC,
-                fetchNow.keySet().stream().map(TopicIdPartition::topic).filter(java.util.Objects::nonNull).toList(), true);
+        java.util.Set<String> readable = !access.enabled() ? null : access.filter(context, AclOperation.READ,
+                ResourceType.TOPIC, fetchNow.keySet().stream().map(TopicIdPartition::topic)
+                        .filter(java.util.Objects::nonNull).toList(), true);
         fetchNow.forEach((tp, pd) -> wanted.add(resolve(tp, pd, version, readable)));
         // As Kafka, a fetch never asks for more than the client's quota lets through in one window.
         double quotaBytes = byteRates.maxValueInWindow(ByteRateQuotas.Kind.FETCH, context.principal.getName(),
@@ -143,9 +144,10 @@ public final class FetchHandler implements ApiHandler {
                 });
     }
 
+    /** {@code readable}: the topics the principal may READ; null without an authorizer. */
     private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version,
                            java.util.Set<String> readable) {
-        if (tp.topic() != null && !readable.contains(tp.topic())) {
+        if (readable != null && tp.topic() != null && !readable.contains(tp.topic())) {
             return new Wanted(tp, null, pd.fetchOffset, Math.max(0, pd.maxBytes), Errors.TOPIC_AUTHORIZATION_FAILED);
         }
         Optional<TopicMeta> topic = tp.topic() == null ? Optional.empty() : catalog.byName(tp.topic());

@@ -90,7 +90,7 @@ public final class RequestDispatcher {
             return null;
         }
         long now = System.nanoTime();
-        ConnectionAuth.Gate gate = auth.gate(key, now);
+        ConnectionAuth.Gate gate = auth.gate(key, support.supports(header.apiVersion()), now);
         if (gate == ConnectionAuth.Gate.CLOSE) {
             log.info("Closing connection {} from {} on listener {}: {}", connectionId, remote, auth.listener().name(),
                     auth.refusal());

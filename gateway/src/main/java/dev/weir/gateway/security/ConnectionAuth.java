@@ -138,12 +138,16 @@ public final class ConnectionAuth {
         return state == State.AUTHENTICATE && !kafkaHeaders;
     }
 
-    /** Whether {@code key} may be sent now, at {@code nowNanos}. */
-    public Gate gate(ApiKeys key, long nowNanos) {
+    /**
+     * Whether {@code key} may be sent now, at {@code nowNanos}; {@code supported} says whether its
+     * version is one Weir serves (an ApiVersions at a version it does not is answered, and the client
+     * may ask again at a lower one, as Kafka allows).
+     */
+    public Gate gate(ApiKeys key, boolean supported, long nowNanos) {
         switch (state) {
             case INITIAL, HANDSHAKE_OR_VERSIONS -> {
                 if (key == ApiKeys.API_VERSIONS) {
-                    state = State.HANDSHAKE;
+                    state = supported ? State.HANDSHAKE : State.HANDSHAKE_OR_VERSIONS;
                     return Gate.SERVE;
                 }
                 if (key == ApiKeys.SASL_HANDSHAKE) {
