@@ -42,8 +42,6 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.SaslAuthenticateRequestData;
-import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -75,10 +73,7 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.SaslAuthenticateRequest;
 import org.apache.kafka.common.requests.SaslAuthenticateResponse;
-import org.apache.kafka.common.requests.SaslHandshakeRequest;
-import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -327,11 +322,7 @@ class AclTest {
     }
 
     static void saslPlain(RawKafkaConnection c, String user, String password) {
-        SaslHandshakeResponse h = c.exchange(new SaslHandshakeRequest.Builder(
-                new SaslHandshakeRequestData().setMechanism("PLAIN")).build((short) 1));
-        assertEquals(Errors.NONE, Errors.forCode(h.data().errorCode()));
-        SaslAuthenticateResponse r = c.exchange(new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData()
-                .setAuthBytes(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8))).build((short) 2));
+        SaslAuthenticateResponse r = c.authenticatePlain(user, password);
         assertEquals(Errors.NONE, Errors.forCode(r.data().errorCode()), r.data().errorMessage());
     }
 

@@ -63,6 +63,26 @@ public final class RawKafkaConnection implements AutoCloseable {
         }
     }
 
+    /** SaslHandshake v1 for {@code mechanism}; its error (NONE when the broker takes it). */
+    public org.apache.kafka.common.protocol.Errors saslHandshake(String mechanism) {
+        org.apache.kafka.common.requests.SaslHandshakeResponse r = exchange(
+                new org.apache.kafka.common.requests.SaslHandshakeRequest.Builder(
+                        new org.apache.kafka.common.message.SaslHandshakeRequestData().setMechanism(mechanism))
+                        .build((short) 1));
+        return org.apache.kafka.common.protocol.Errors.forCode(r.data().errorCode());
+    }
+
+    /** SaslHandshake v1 and SaslAuthenticate v2 with PLAIN's token for user and password. */
+    public org.apache.kafka.common.requests.SaslAuthenticateResponse authenticatePlain(String user, String password) {
+        org.apache.kafka.common.protocol.Errors handshake = saslHandshake("PLAIN");
+        if (handshake != org.apache.kafka.common.protocol.Errors.NONE) {
+            throw new AssertionError("SaslHandshake PLAIN: " + handshake);
+        }
+        byte[] token = ("\0" + user + "\0" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return exchange(new org.apache.kafka.common.requests.SaslAuthenticateRequest.Builder(
+                new org.apache.kafka.common.message.SaslAuthenticateRequestData().setAuthBytes(token)).build((short) 2));
+    }
+
     public RequestHeader header(ApiKeys apiKey, short version) {
         return new RequestHeader(apiKey, version, clientId, nextCorrelationId++);
     }

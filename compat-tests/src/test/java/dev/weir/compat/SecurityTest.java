@@ -355,9 +355,7 @@ class SecurityTest {
     }
 
     private static void handshake(RawKafkaConnection c, String mechanism) {
-        SaslHandshakeResponse h = c.exchange(new SaslHandshakeRequest.Builder(
-                new SaslHandshakeRequestData().setMechanism(mechanism)).build((short) 1));
-        assertEquals(Errors.NONE, Errors.forCode(h.data().errorCode()), mechanism);
+        assertEquals(Errors.NONE, c.saslHandshake(mechanism), mechanism);
     }
 
     @ParameterizedTest
@@ -507,8 +505,7 @@ class SecurityTest {
             // ...but not as someone else (and, as Kafka, not again within a second)
             long second = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1100);
             Await.until(Duration.ofSeconds(10), "a second since the re-authentication", () -> System.nanoTime() - second > 0);
-            handshake(c, "PLAIN");
-            SaslAuthenticateResponse other = c.exchange(plainToken(SecuredBroker.ADMIN, SecuredBroker.ADMIN_PASSWORD));
+            SaslAuthenticateResponse other = c.authenticatePlain(SecuredBroker.ADMIN, SecuredBroker.ADMIN_PASSWORD);
             assertEquals(Errors.SASL_AUTHENTICATION_FAILED, Errors.forCode(other.data().errorCode()));
             assertEquals("Cannot change principals during re-authentication from User.alice: User.admin",
                     other.data().errorMessage());
@@ -523,15 +520,9 @@ class SecurityTest {
     }
 
     private static long plainAuthenticate(RawKafkaConnection c, String user, String password) {
-        handshake(c, "PLAIN");
-        SaslAuthenticateResponse r = c.exchange(plainToken(user, password));
+        SaslAuthenticateResponse r = c.authenticatePlain(user, password);
         assertEquals(Errors.NONE, Errors.forCode(r.data().errorCode()), r.data().errorMessage());
         return r.data().sessionLifetimeMs();
-    }
-
-    private static SaslAuthenticateRequest plainToken(String user, String password) {
-        byte[] token = ("\0" + user + "\0" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData().setAuthBytes(token)).build((short) 2);
     }
 
     @ParameterizedTest

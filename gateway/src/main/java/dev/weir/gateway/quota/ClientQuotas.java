@@ -1,9 +1,9 @@
 package dev.weir.gateway.quota;
 
 import dev.weir.gateway.state.RecordLog;
+import dev.weir.gateway.state.RecordStrings;
 import dev.weir.storage.SegmentStore;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,8 +113,8 @@ public final class ClientQuotas {
     }
 
     private void replay(ByteBuffer b) {
-        Entity e = new Entity(b.get() == 1, readString(b), b.get() == 1, readString(b));
-        String key = readString(b);
+        Entity e = new Entity(b.get() == 1, RecordStrings.get(b), b.get() == 1, RecordStrings.get(b));
+        String key = RecordStrings.get(b);
         Double value = b.get() == 1 ? b.getDouble() : null;
         apply(e, key, value);
     }
@@ -131,46 +131,21 @@ public final class ClientQuotas {
     }
 
     private static ByteBuffer encode(Entity e, String key, Double value) {
-        byte[] user = bytes(e.user());
-        byte[] client = bytes(e.clientId());
-        byte[] k = bytes(key);
-        ByteBuffer b = ByteBuffer.allocate(1 + 4 + len(user) + 1 + 4 + len(client) + 4 + len(k) + 1 + 8);
+        byte[] user = RecordStrings.bytes(e.user());
+        byte[] client = RecordStrings.bytes(e.clientId());
+        byte[] k = RecordStrings.bytes(key);
+        ByteBuffer b = ByteBuffer.allocate(1 + RecordStrings.size(user) + 1 + RecordStrings.size(client)
+                + RecordStrings.size(k) + 1 + 8);
         b.put((byte) (e.hasUser() ? 1 : 0));
-        putString(b, user);
+        RecordStrings.put(b, user);
         b.put((byte) (e.hasClient() ? 1 : 0));
-        putString(b, client);
-        putString(b, k);
+        RecordStrings.put(b, client);
+        RecordStrings.put(b, k);
         if (value == null) {
             b.put((byte) 0);
         } else {
             b.put((byte) 1).putDouble(value);
         }
         return b.flip();
-    }
-
-    private static byte[] bytes(String s) {
-        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int len(byte[] b) {
-        return b == null ? 0 : b.length;
-    }
-
-    private static void putString(ByteBuffer b, byte[] s) {
-        if (s == null) {
-            b.putInt(-1);
-        } else {
-            b.putInt(s.length).put(s);
-        }
-    }
-
-    private static String readString(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0) {
-            return null;
-        }
-        byte[] s = new byte[n];
-        b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 }

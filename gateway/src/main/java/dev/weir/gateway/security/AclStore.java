@@ -1,9 +1,9 @@
 package dev.weir.gateway.security;
 
 import dev.weir.gateway.state.RecordLog;
+import dev.weir.gateway.state.RecordStrings;
 import dev.weir.storage.SegmentStore;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,10 +129,10 @@ public final class AclStore {
         StandardAcl acl = null;
         if (b.get() == 1) {
             ResourceType type = ResourceType.fromCode(b.get());
-            String name = readString(b);
+            String name = RecordStrings.get(b);
             PatternType pattern = PatternType.fromCode(b.get());
-            String principal = readString(b);
-            String host = readString(b);
+            String principal = RecordStrings.get(b);
+            String host = RecordStrings.get(b);
             AclOperation op = AclOperation.fromCode(b.get());
             AclPermissionType permission = AclPermissionType.fromCode(b.get());
             acl = new StandardAcl(type, name, pattern, principal, host, op, permission);
@@ -166,24 +166,19 @@ public final class AclStore {
             return ByteBuffer.allocate(17).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits())
                     .put((byte) 0).flip();
         }
-        byte[] name = acl.resourceName().getBytes(StandardCharsets.UTF_8);
-        byte[] principal = acl.principal().getBytes(StandardCharsets.UTF_8);
-        byte[] host = acl.host().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(17 + 1 + 4 + name.length + 1 + 4 + principal.length + 4 + host.length + 2);
+        byte[] name = RecordStrings.bytes(acl.resourceName());
+        byte[] principal = RecordStrings.bytes(acl.principal());
+        byte[] host = RecordStrings.bytes(acl.host());
+        ByteBuffer b = ByteBuffer.allocate(17 + 1 + RecordStrings.size(name) + 1 + RecordStrings.size(principal)
+                + RecordStrings.size(host) + 2);
         b.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).put((byte) 1);
         b.put(acl.resourceType().code());
-        b.putInt(name.length).put(name);
+        RecordStrings.put(b, name);
         b.put(acl.patternType().code());
-        b.putInt(principal.length).put(principal);
-        b.putInt(host.length).put(host);
+        RecordStrings.put(b, principal);
+        RecordStrings.put(b, host);
         b.put(acl.operation().code());
         b.put(acl.permissionType().code());
         return b.flip();
-    }
-
-    private static String readString(ByteBuffer b) {
-        byte[] s = new byte[b.getInt()];
-        b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 }

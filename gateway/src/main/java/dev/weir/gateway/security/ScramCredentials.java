@@ -1,9 +1,9 @@
 package dev.weir.gateway.security;
 
 import dev.weir.gateway.state.RecordLog;
+import dev.weir.gateway.state.RecordStrings;
 import dev.weir.storage.SegmentStore;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -102,9 +102,9 @@ public final class ScramCredentials {
     }
 
     private void replay(ByteBuffer b) {
-        String user = readString(b);
-        ScramMechanism mechanism = ScramMechanism.forMechanismName(readString(b));
-        String credential = readString(b);
+        String user = RecordStrings.get(b);
+        ScramMechanism mechanism = ScramMechanism.forMechanismName(RecordStrings.get(b));
+        String credential = RecordStrings.get(b);
         apply(user, mechanism, credential == null ? null : ScramCredentialUtils.credentialFromString(credential));
     }
 
@@ -125,35 +125,13 @@ public final class ScramCredentials {
     }
 
     private static ByteBuffer encode(String user, ScramMechanism mechanism, ScramCredential credential) {
-        byte[] u = bytes(user);
-        byte[] m = bytes(mechanism.mechanismName());
-        byte[] c = credential == null ? null : bytes(ScramCredentialUtils.credentialToString(credential));
-        ByteBuffer b = ByteBuffer.allocate(12 + u.length + m.length + (c == null ? 0 : c.length));
-        putString(b, u);
-        putString(b, m);
-        putString(b, c);
+        byte[] u = RecordStrings.bytes(user);
+        byte[] m = RecordStrings.bytes(mechanism.mechanismName());
+        byte[] c = credential == null ? null : RecordStrings.bytes(ScramCredentialUtils.credentialToString(credential));
+        ByteBuffer b = ByteBuffer.allocate(RecordStrings.size(u) + RecordStrings.size(m) + RecordStrings.size(c));
+        RecordStrings.put(b, u);
+        RecordStrings.put(b, m);
+        RecordStrings.put(b, c);
         return b.flip();
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void putString(ByteBuffer b, byte[] s) {
-        if (s == null) {
-            b.putInt(-1);
-        } else {
-            b.putInt(s.length).put(s);
-        }
-    }
-
-    private static String readString(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0) {
-            return null;
-        }
-        byte[] s = new byte[n];
-        b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 }
