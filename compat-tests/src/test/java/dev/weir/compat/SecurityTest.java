@@ -594,13 +594,28 @@ class SecurityTest {
                     "A user credential cannot be altered twice in the same request");
             Clients.get(admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(dave,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), "dave-secret"))).all());
-            assertEquals(List.of(new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192)),
-                    Clients.get(admin.describeUserScramCredentials(List.of(dave)).description(dave)).credentialInfos());
+            // Kafka's broker describes from its metadata image, a moment behind the controller's answer.
+            Await.until(Duration.ofSeconds(30), dave + " described with its credential", () -> {
+                try {
+                    return List.of(new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192)).equals(
+                            admin.describeUserScramCredentials(List.of(dave)).description(dave).get().credentialInfos());
+                } catch (ExecutionException | InterruptedException e) {
+                    return false;
+                }
+            });
             Clients.get(admin.alterUserScramCredentials(List.of(
                     new UserScramCredentialDeletion(dave, ScramMechanism.SCRAM_SHA_256))).all());
-            ExecutionException gone = assertThrows(ExecutionException.class,
-                    () -> admin.describeUserScramCredentials(List.of(dave)).description(dave).get());
-            assertInstanceOf(ResourceNotFoundException.class, gone.getCause());
+            Await.until(Duration.ofSeconds(30), dave + " gone", () -> {
+                try {
+                    admin.describeUserScramCredentials(List.of(dave)).description(dave).get();
+                    return false;
+                } catch (ExecutionException e) {
+                    assertInstanceOf(ResourceNotFoundException.class, e.getCause());
+                    return true;
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
         }
     }
 
@@ -618,9 +633,10 @@ class SecurityTest {
         String erin = "erin-" + target;
         ToolRunner.succeedAgainst(b.broker, "org.apache.kafka.tools.ConfigCommand", "--alter", "--entity-type", "users",
                 "--entity-name", erin, "--add-config", "SCRAM-SHA-256=[iterations=8192,password=erin-secret]");
-        ProcessResult described = ToolRunner.succeedAgainst(b.broker, "org.apache.kafka.tools.ConfigCommand",
-                "--describe", "--entity-type", "users", "--entity-name", erin);
-        assertTrue(described.stdout().contains("SCRAM-SHA-256=iterations=8192"), described.stdout());
+        // Kafka's broker describes from its metadata image, a moment behind the alteration.
+        Await.until(Duration.ofSeconds(60), erin + " described by kafka-configs", () -> ToolRunner.succeedAgainst(
+                b.broker, "org.apache.kafka.tools.ConfigCommand", "--describe", "--entity-type", "users",
+                "--entity-name", erin).stdout().contains("SCRAM-SHA-256=iterations=8192"));
         String topic = Clients.uniqueTopic("cli-secure");
         Clients.createTopics(b.broker, Clients.topic(topic, 1));
         Map<String, Object> security = b.sasl(b.securePort, "SCRAM-SHA-256", erin, "erin-secret");
