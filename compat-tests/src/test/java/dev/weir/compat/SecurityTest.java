@@ -708,6 +708,25 @@ class SecurityTest {
                 + "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512"), refused.stderr());
     }
 
+    /**
+     * KafkaJS, a JavaScript client with SASL and SCRAM of its own, over SASL_SSL with SCRAM-SHA-512
+     * and SCRAM-SHA-256: idempotent produce, then group consumption (the SCRAM client kcat here
+     * cannot be, see above).
+     */
+    @ParameterizedTest
+    @MethodSource("targets")
+    void kafkaJsConnectsOverSaslSslWithScram(Target target) {
+        SecuredBroker b = on(target);
+        for (String[] user : List.of(new String[] {"SCRAM-SHA-512", BOB, BOB_PASSWORD},
+                new String[] {"SCRAM-SHA-256", CAROL, CAROL_PASSWORD})) {
+            String topic = Clients.uniqueTopic("kafkajs-" + user[0].toLowerCase(java.util.Locale.ROOT));
+            Clients.createTopics(b.broker, Clients.topic(topic, 2));
+            ProcessResult r = NodeClients.run("secure-roundtrip.js", List.of(b.bootstrap(b.securePort), topic, "30",
+                    user[0], user[1], user[2], b.pki.caPem().toString())).assertSucceeded();
+            assertEquals(List.of("produced\t30", "consumed\t30"), r.stdoutLines(), user[0] + ": " + r.stderr());
+        }
+    }
+
     // ---- the authenticated user is the one quotas apply to ----
 
     @ParameterizedTest
