@@ -4,7 +4,6 @@ import dev.weir.gateway.config.Listeners;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
@@ -41,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionAuth {
     private static final Logger log = LoggerFactory.getLogger(ConnectionAuth.class);
+    /** As Kafka's KafkaChannel: a connection re-authenticates at most once a second. */
+    private static final long MIN_REAUTH_INTERVAL_NANOS = 1_000_000_000L;
 
     private enum State { INITIAL, HANDSHAKE_OR_VERSIONS, HANDSHAKE, AUTHENTICATE, COMPLETE, REAUTH_BAD_MECHANISM, FAILED }
 
@@ -71,8 +72,6 @@ public final class ConnectionAuth {
     private String mechanism;
     private String claimedUser;
     private boolean reauthenticating;
-    private static final long MIN_REAUTH_INTERVAL_NANOS = 1_000_000_000L;
-
     private boolean expires;
     private long lastReauthNanos;
     private long expiresAtNanos;
@@ -117,15 +116,6 @@ public final class ConnectionAuth {
     /** The authenticated principal; null while authentication is under way. */
     public KafkaPrincipal principal() {
         return principal;
-    }
-
-    /** The peer's certificate subject, for a log line; null if it sent none. */
-    public String peerSubject() {
-        try {
-            return sslSession == null ? null : sslSession.getPeerPrincipal().getName();
-        } catch (SSLPeerUnverifiedException e) {
-            return null;
-        }
     }
 
     /** Why the last {@link Gate#CLOSE} or {@link Gate#REFUSE} closes the connection. */
