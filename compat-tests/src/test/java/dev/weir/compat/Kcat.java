@@ -1,6 +1,5 @@
 package dev.weir.compat;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,15 +39,6 @@ public final class Kcat {
         if (Files.isExecutable(standard)) {
             return Optional.of(standard);
         }
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(File.pathSeparator)) {
-            for (String name : List.of("kcat", "kafkacat")) {
-                Path candidate = Path.of(dir, name);
-                if (Files.isExecutable(candidate)) {
-                    return Optional.of(candidate);
-                }
-            }
-        }
-        return Optional.empty();
+        return ChildProcesses.onPath("kcat", "kafkacat");
     }
 }

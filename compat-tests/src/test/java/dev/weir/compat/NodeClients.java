@@ -1,6 +1,5 @@
 package dev.weir.compat;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,7 +8,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Runs the JavaScript clients of {@code src/test/js} (KafkaJS) with the machine's Node.js, their
@@ -54,17 +52,7 @@ final class NodeClients {
     }
 
     private static Path executable(String name) {
-        return find(name).orElseThrow(() -> new AssertionError(name + " is not installed: install Node.js "
-                + "(apt-get install -y nodejs npm; .ci/run does this) to run the JavaScript client tests"));
-    }
-
-    private static Optional<Path> find(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return ChildProcesses.onPath(name).orElseThrow(() -> new AssertionError(name + " is not installed: install "
+                + "Node.js (apt-get install -y nodejs npm; .ci/run does this) to run the JavaScript client tests"));
     }
 }
