@@ -3,6 +3,7 @@ package dev.weir.gateway;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import dev.weir.gateway.api.ApiRegistry;
+import dev.weir.gateway.api.KafkaEmulation;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.config.GatewayConfig;
@@ -129,7 +130,8 @@ public final class Gateway implements AutoCloseable {
         byteRates = new ByteRateQuotas(clientQuotas, config.getInt(GatewayConfig.QUOTA_WINDOW_NUM),
                 config.getInt(GatewayConfig.QUOTA_WINDOW_SIZE_SECONDS));
 
-        registry = new ApiRegistry();
+        KafkaEmulation emulation = KafkaEmulation.of(config.getString(GatewayConfig.EMULATE_KAFKA_VERSION));
+        registry = new ApiRegistry(emulation);
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator, access))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
@@ -195,6 +197,10 @@ public final class Gateway implements AutoCloseable {
         log.info("Weir gateway started in {} ms: node {} advertised as {}, data in {}, cluster {}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), nodeId, advertised,
                 config.dataDir().toAbsolutePath(), catalog.clusterId());
+        if (registry.emulation().active()) {
+            log.info("Emulating Kafka {}: ApiVersions advertises {} APIs as that release did",
+                    registry.emulation().release(), registry.keys().size());
+        }
     }
 
     /**

@@ -65,6 +65,18 @@ class GatewayConfigTest {
     }
 
     @Test
+    void onlyKnownKafkaReleasesCanBeEmulated() {
+        assertEquals("", ConfigLoader.load(new String[0], Map.of()).getString(GatewayConfig.EMULATE_KAFKA_VERSION));
+        for (String release : List.of("2.8", "3.0", "3.6", "3.9", "4.0")) {
+            assertEquals(release, ConfigLoader.load(new String[] {"--set", "emulate.kafka.version=" + release}, Map.of())
+                    .getString(GatewayConfig.EMULATE_KAFKA_VERSION));
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(new String[] {"--set", "emulate.kafka.version=2.7"}, Map.of()));
+        assertTrue(e.getMessage().contains("emulate.kafka.version"), e.getMessage());
+    }
+
+    @Test
     void aWrongValueStopsTheStartNamingTheKey() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(new String[] {"--set", "num.partitions=0"}, Map.of()));

@@ -5,23 +5,73 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Which handler serves which API; the single source of the ApiVersions advertisement. */
+/**
+ * Which handler serves which API; the single source of the ApiVersions advertisement. When a
+ * Kafka release is emulated, each API is served within that release's range only, and an API the
+ * release lacked is not served at all: the dispatcher treats it as unknown.
+ */
 public final class ApiRegistry {
+    private static final Logger log = LoggerFactory.getLogger(ApiRegistry.class);
+
+    private final KafkaEmulation emulation;
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, ApiSupport> support = new EnumMap<>(ApiKeys.class);
 
+    public ApiRegistry() {
+        this(KafkaEmulation.off());
+    }
+
+    public ApiRegistry(KafkaEmulation emulation) {
+        this.emulation = emulation;
+    }
+
     public ApiRegistry register(ApiHandler handler) {
         for (ApiSupport s : handler.apis()) {
-            if (handlers.putIfAbsent(s.key(), handler) != null) {
+            if (handlers.containsKey(s.key())) {
                 throw new IllegalStateException(s.key() + " registered twice");
             }
-            support.put(s.key(), s);
+            Optional<ApiSupport> served = emulation.clamp(s);
+            if (served.isEmpty()) {
+                emulation.releaseRange(s.key()).ifPresent(r -> log.warn("Kafka {} advertised {} {}-{}, which Weir "
+                        + "cannot serve (Weir: {}-{}); left out", emulation.release(), s.key(), r[0], r[1],
+                        s.minVersion(), s.maxVersion()));
+                continue;
+            }
+            handlers.put(s.key(), emulation.unserved(s.key()) ? unsupportedVersion() : handler);
+            support.put(s.key(), served.get());
         }
         return this;
+    }
+
+    public KafkaEmulation emulation() {
+        return emulation;
+    }
+
+    /** How an emulated release answered an API it advertised but left disabled by default. */
+    private static ApiHandler unsupportedVersion() {
+        return new ApiHandler() {
+            @Override
+            public List<ApiSupport> apis() {
+                return List.of();
+            }
+
+            @Override
+            public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
+                return CompletableFuture.completedFuture(request.getErrorResponse(0, Errors.UNSUPPORTED_VERSION.exception()));
+            }
+        };
     }
 
     public ApiHandler handler(ApiKeys key) {
@@ -39,6 +89,7 @@ public final class ApiRegistry {
     /**
      * The ApiVersions list. Produce is advertised from version 0 although only 3+ is served, as
      * Kafka 4 does (KAFKA-18659): old librdkafka refuses compressed produce unless v0 is listed.
+     * (Every release that can be emulated advertised Produce from 0 as well.)
      */
     public ApiVersionCollection advertised() {
         ApiVersionCollection out = new ApiVersionCollection();

@@ -1,5 +1,6 @@
 package dev.weir.gateway.config;
 
+import dev.weir.gateway.api.KafkaEmulation;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
     public static final String QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION = "queued.max.request.bytes.per.connection";
     public static final String WATERMARKS_WRITER_TIMEOUT_MS = "watermarks.writer.timeout.ms";
+    public static final String EMULATE_KAFKA_VERSION = "emulate.kafka.version";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(LISTENERS, Type.STRING, "PLAINTEXT://127.0.0.1:9092", new ListenerValidator(), Importance.HIGH,
@@ -191,7 +193,20 @@ public final class GatewayConfig extends AbstractConfig {
                     "Samples kept of a client's byte rate for its producer_byte_rate and consumer_byte_rate "
                             + "quotas (set with AlterClientQuotas).")
             .define(QUOTA_WINDOW_SIZE_SECONDS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
-                    "Length of each sample of a client's byte rate.");
+                    "Length of each sample of a client's byte rate.")
+            .define(EMULATE_KAFKA_VERSION, Type.STRING, "", emulatedReleases(), Importance.MEDIUM,
+                    "Answer as a default-configured broker of this Kafka release did, to test clients against an "
+                            + "old cluster: ApiVersions advertises only the APIs and versions that release did "
+                            + "(within what Weir serves) and its features; a request for an API it lacked, or at a "
+                            + "version above its range, closes the connection as it did. 2.8 and 3.0 as ZooKeeper "
+                            + "brokers, 3.6 and later as KRaft brokers. Empty: Weir's own APIs and features.");
+
+    private static ValidString emulatedReleases() {
+        List<String> values = new java.util.ArrayList<>();
+        values.add("");
+        values.addAll(KafkaEmulation.releases());
+        return ValidString.in(values.toArray(String[]::new));
+    }
 
     /**
      * Kafka's broker security keys that Weir takes, defined as Kafka defines them (type, default,

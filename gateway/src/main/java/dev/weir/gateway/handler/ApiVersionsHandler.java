@@ -3,6 +3,7 @@ package dev.weir.gateway.handler;
 import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.api.ApiSupport;
+import dev.weir.gateway.api.KafkaEmulation;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.requests.RequestContext;
 /**
  * ApiVersions: advertises exactly what the registry serves. A request at a version newer than ours
  * is answered, as Kafka does, with UNSUPPORTED_VERSION in a v0 body listing our ApiVersions range,
- * so the client retries lower.
+ * so the client retries lower. Emulating a Kafka release, the features are that release's.
  */
 public final class ApiVersionsHandler implements ApiHandler {
     static final String GROUP_VERSION = "group.version";
@@ -54,6 +55,23 @@ public final class ApiVersionsHandler implements ApiHandler {
         ApiVersionsResponseData data = new ApiVersionsResponseData()
                 .setErrorCode(Errors.NONE.code())
                 .setApiKeys(registry.advertised());
+        KafkaEmulation emulation = registry.emulation();
+        if (emulation.active()) {
+            for (KafkaEmulation.Feature f : emulation.features()) {
+                data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                        .setName(f.name()).setMinVersion(f.minVersion()).setMaxVersion(f.maxVersion()));
+                f.finalizedLevel().ifPresent(level -> data.finalizedFeatures().add(
+                        new ApiVersionsResponseData.FinalizedFeatureKey()
+                                .setName(f.name()).setMinVersionLevel(level).setMaxVersionLevel(level)));
+            }
+        } else {
+            addWeirFeatures(data);
+        }
+        data.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
+        return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
+    }
+
+    private static void addWeirFeatures(ApiVersionsResponseData data) {
         // Features Weir implements, each finalized at its highest level: group.version 1 is the
         // KIP-848 consumer protocol (ConsumerGroupHeartbeat and ConsumerGroupDescribe).
         data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
@@ -66,7 +84,5 @@ public final class ApiVersionsHandler implements ApiHandler {
                 .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion((short) 2));
         data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                 .setName(TRANSACTION_VERSION).setMinVersionLevel((short) 2).setMaxVersionLevel((short) 2));
-        data.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
-        return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
     }
 }
