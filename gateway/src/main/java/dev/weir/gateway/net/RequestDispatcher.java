@@ -109,14 +109,22 @@ public final class RequestDispatcher {
                     header.apiVersion(), e.getMessage());
             return null;
         }
+        // Kafka answers an ApiVersions it does not serve in the v0 body, which any client can read;
+        // kafka-clients does so by itself only above its own latest version, not above an emulated one.
+        RequestContext answerAs = context;
+        if (key == ApiKeys.API_VERSIONS && !support.supports(header.apiVersion())) {
+            answerAs = new RequestContext(new RequestHeader(key, (short) 0, header.clientId(), header.correlationId()),
+                    connectionId, remote.getAddress(), Optional.of(remote.getPort()), principal,
+                    auth.security().listenerName(), auth.listener().protocol(), ClientInformation.EMPTY, false);
+        }
         if (gate == ConnectionAuth.Gate.REFUSE) {
             log.info("Closing connection {} from {} on listener {}: {}", connectionId, remote, auth.listener().name(),
                     auth.refusal());
-            return new InFlight(context, CompletableFuture.completedFuture(auth.refusalResponse(request)), true, true);
+            return new InFlight(answerAs, CompletableFuture.completedFuture(auth.refusalResponse(request)), true, true);
         }
         if (gate == ConnectionAuth.Gate.AUTHENTICATION) {
             ConnectionAuth.Reply reply = auth.handle(request, header.apiVersion(), now);
-            return new InFlight(context, CompletableFuture.completedFuture(reply.response()), true, reply.close());
+            return new InFlight(answerAs, CompletableFuture.completedFuture(reply.response()), true, reply.close());
         }
         Timer.Context timer = latency.get(key).time();
         ApiHandler handler = registry.handler(key);
@@ -139,6 +147,6 @@ public final class RequestDispatcher {
             return request.getErrorResponse(0, error.exception(KafkaErrors.message(failure)));
         });
         boolean expectsAnswer = !(request instanceof ProduceRequest produce && produce.acks() == 0);
-        return new InFlight(context, answered, expectsAnswer);
+        return new InFlight(answerAs, answered, expectsAnswer);
     }
 }
