@@ -7,6 +7,7 @@ import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.security.ConnectionAuth;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
@@ -38,14 +40,18 @@ public final class RequestDispatcher {
     private final ApiRegistry registry;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, Meter> errors = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, KafkaMetrics.RequestMetrics> requestMetrics = new EnumMap<>(ApiKeys.class);
+    private final KafkaMetrics kafkaMetrics;
     final Meter bytesIn;
     final Meter bytesOut;
 
-    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics) {
+    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics, KafkaMetrics kafkaMetrics) {
         this.registry = registry;
+        this.kafkaMetrics = kafkaMetrics;
         for (ApiSupport s : registry.all()) {
             latency.put(s.key(), metrics.timer("kafka.request." + s.key().name + ".latency"));
             errors.put(s.key(), metrics.meter("kafka.request." + s.key().name + ".errors"));
+            requestMetrics.put(s.key(), kafkaMetrics.request(s.key()));
         }
         bytesIn = metrics.meter("kafka.network.bytes-in");
         bytesOut = metrics.meter("kafka.network.bytes-out");
@@ -126,8 +132,17 @@ public final class RequestDispatcher {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
+        KafkaMetrics.RequestMetrics kafkaRequest = requestMetrics.get(key);
+        // As Kafka: a fetch counts under Fetch and under FetchConsumer or FetchFollower.
+        KafkaMetrics.RequestMetrics fetchKind = request instanceof FetchRequest fetch
+                ? kafkaMetrics.fetch(fetch.isFromFollower()) : null;
+        short version = header.apiVersion();
         CompletableFuture<AbstractResponse> answered = response.handle((r, failure) -> {
-            timer.stop();
+            long nanos = timer.stop();
+            kafkaRequest.completed(version, nanos);
+            if (fetchKind != null) {
+                fetchKind.completed(version, nanos);
+            }
             if (failure == null) {
                 return r;
             }
