@@ -2,7 +2,6 @@ package dev.weir.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,36 +32,42 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Weir only (Kafka 4.4's own JMX is read the same way by dashboards; this checks Weir publishes
- * it): a gateway run as users run it, with remote JMX and the Prometheus endpoint on, shows
- * Kafka's broker metrics under Kafka's ObjectNames moving exactly as a real producer and consumer
- * move them, and the scrape shows the same counters.
+ * A broker run as users run it, with remote JMX on, shows Kafka's broker metrics under Kafka's
+ * ObjectNames moving exactly as a real producer and consumer move them: the same names, read the
+ * same way, from Weir and from Kafka 4.4, as a dashboard or jmx-exporter reads them. Weir's
+ * Prometheus endpoint (Kafka has none) shows the same counters, and /health and /ready answer.
  */
 class KafkaMetricsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int RECORDS = 120;
     private static final int PARTITIONS = 3;
 
-    @Test
-    void kafkasJmxNamesAndThePrometheusScrapeMoveWithProduceAndFetch() throws Exception {
-        assumeTrue(Target.isSelected(Target.WEIR), "Weir's metrics endpoint; this run targets only Kafka");
+    @ParameterizedTest
+    @MethodSource("dev.weir.compat.Target#selected")
+    void kafkasJmxNamesAndThePrometheusScrapeMoveWithProduceAndFetch(Target target) throws Exception {
+        boolean weir = target == Target.WEIR;
         int jmxPort = FreePorts.next();
         int httpPort = FreePorts.next();
-        try (GatewayProcess gateway = GatewayProcess.start("kafka-metrics", Map.of(
-                "metrics.jmx.enable", "true", "metrics.prometheus.listener", "127.0.0.1:" + httpPort),
-                List.of("-Dcom.sun.management.jmxremote.port=" + jmxPort,
-                        "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
-                        "-Dcom.sun.management.jmxremote.host=127.0.0.1",
-                        "-Djava.rmi.server.hostname=127.0.0.1",
-                        "-Dcom.sun.management.jmxremote.authenticate=false",
-                        "-Dcom.sun.management.jmxremote.ssl=false"));
+        List<String> remoteJmx = List.of("-Dcom.sun.management.jmxremote.port=" + jmxPort,
+                "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
+                "-Dcom.sun.management.jmxremote.host=127.0.0.1",
+                "-Djava.rmi.server.hostname=127.0.0.1",
+                "-Dcom.sun.management.jmxremote.authenticate=false",
+                "-Dcom.sun.management.jmxremote.ssl=false");
+        try (BrokerProcess gateway = weir
+                ? GatewayProcess.start("kafka-metrics", Map.of("metrics.jmx.enable", "true",
+                        "metrics.prometheus.listener", "127.0.0.1:" + httpPort), remoteJmx)
+                : KafkaBrokerProcess.start("kafka-metrics", Map.of(), remoteJmx);
              JMXConnector connector = Await.value(TIMEOUT, "remote JMX answers", () -> connect(jmxPort))) {
             MBeanServerConnection jmx = connector.getMBeanServerConnection();
-            assertEquals(200, get(httpPort, "/health").status(), "/health once the gateway serves");
-            assertEquals(200, get(httpPort, "/ready").status(), "/ready once the gateway serves");
+            if (weir) {
+                assertEquals(200, get(httpPort, "/health").status(), "/health once the gateway serves");
+                assertEquals(200, get(httpPort, "/ready").status(), "/ready once the gateway serves");
+            }
 
             String topic = Clients.uniqueTopic("kafka-metrics");
             Clients.createTopics(gateway, Clients.topic(topic, PARTITIONS));
@@ -71,6 +76,7 @@ class KafkaMetricsTest {
             ObjectName bytesIn = name("kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec");
             ObjectName bytesOut = name("kafka.server:type=BrokerTopicMetrics,name=BytesOutPerSec");
             ObjectName produceTime = name("kafka.network:type=RequestMetrics,name=TotalTimeMs,request=Produce");
+            long messagesInBefore = count(jmx, messagesIn);
             long bytesInBefore = count(jmx, bytesIn);
             long produceTimedBefore = count(jmx, produceTime);
             long producesBefore = sumCounts(jmx, "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=Produce,*");
@@ -84,14 +90,17 @@ class KafkaMetricsTest {
                 sent.forEach(Clients::get);
             }
             Await.until(TIMEOUT, "MessagesInPerSec counts every acknowledged record",
-                    () -> count(jmx, messagesIn) == RECORDS);
+                    () -> count(jmx, messagesIn) - messagesInBefore == RECORDS);
             assertEquals(RECORDS, count(jmx, topicMessagesIn), "the topic's own MessagesInPerSec");
             long bytesInAfter = count(jmx, bytesIn);
             assertTrue(bytesInAfter - bytesInBefore >= (long) RECORDS * 100,
                     "BytesInPerSec grew by at least the records' values: " + bytesInBefore + " -> " + bytesInAfter);
-            assertTrue(sumCounts(jmx, "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=Produce,*")
-                    > producesBefore, "RequestsPerSec request=Produce (per version) counts the produce requests");
-            assertTrue(count(jmx, produceTime) > produceTimedBefore, "TotalTimeMs request=Produce recorded them");
+            // Kafka marks these once the response is sent, so a moment after the client has it.
+            Await.until(TIMEOUT, "RequestsPerSec request=Produce (per version) counts the produce requests",
+                    () -> sumCounts(jmx, "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=Produce,*")
+                            > producesBefore);
+            Await.until(TIMEOUT, "TotalTimeMs request=Produce recorded them",
+                    () -> count(jmx, produceTime) > produceTimedBefore);
             for (String attribute : List.of("Count", "MeanRate", "OneMinuteRate", "FiveMinuteRate", "FifteenMinuteRate")) {
                 jmx.getAttribute(topicMessagesIn, attribute); // the attributes Kafka's meters have
             }
@@ -110,11 +119,12 @@ class KafkaMetricsTest {
                 List<ConsumerRecord<byte[], byte[]>> read = Clients.readToEnd(consumer, partitions);
                 assertEquals(RECORDS, read.size(), "every record reads back");
             }
-            long bytesOutAfter = count(jmx, bytesOut);
-            assertTrue(bytesOutAfter - bytesOutBefore >= bytesInAfter - bytesInBefore,
-                    "BytesOutPerSec grew by at least the bytes produced: " + bytesOutBefore + " -> " + bytesOutAfter);
-            assertTrue(sumCounts(jmx, "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=FetchConsumer,*")
-                    > fetchesBefore, "RequestsPerSec request=FetchConsumer counts the consumer's fetches");
+            long bytesProduced = bytesInAfter - bytesInBefore;
+            Await.until(TIMEOUT, "BytesOutPerSec grew by at least the bytes produced (" + bytesProduced + ")",
+                    () -> count(jmx, bytesOut) - bytesOutBefore >= bytesProduced);
+            Await.until(TIMEOUT, "RequestsPerSec request=FetchConsumer counts the consumer's fetches",
+                    () -> sumCounts(jmx, "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=FetchConsumer,*")
+                            > fetchesBefore);
 
             int partitionsHosted;
             try (Admin admin = Clients.admin(gateway)) {
@@ -122,12 +132,17 @@ class KafkaMetricsTest {
                 partitionsHosted = Clients.get(admin.describeTopics(topics).allTopicNames()).values().stream()
                         .mapToInt(d -> d.partitions().size()).sum();
             }
-            assertEquals(partitionsHosted, gauge(jmx, "kafka.server:type=ReplicaManager,name=PartitionCount"),
-                    "PartitionCount is every partition the broker hosts");
+            int hosted = partitionsHosted;
+            Await.until(TIMEOUT, "PartitionCount is every partition the broker hosts (" + hosted + ")",
+                    () -> gauge(jmx, "kafka.server:type=ReplicaManager,name=PartitionCount") == hosted);
             assertEquals(0, gauge(jmx, "kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount"));
             assertEquals(0, gauge(jmx, "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions"));
             assertEquals(1, gauge(jmx, "kafka.controller:type=KafkaController,name=ActiveControllerCount"));
 
+            if (!weir) {
+                deleteAndAwaitMBeansGone(gateway, jmx, topic, topicMessagesIn);
+                return;
+            }
             String scrape = get(httpPort, "/metrics").body();
             assertEquals(RECORDS, promValue(scrape, "kafka_server_BrokerTopicMetrics_MessagesInPerSec_total"), scrape);
             String topicSeries = "kafka_server_BrokerTopicMetrics_MessagesInPerSec_topic_" + topic.replace('-', '_') + "_total";
@@ -136,12 +151,16 @@ class KafkaMetricsTest {
                     "the scrape shows the figure JMX shows");
             assertEquals(partitionsHosted, promValue(scrape, "kafka_server_ReplicaManager_PartitionCount"));
 
-            try (Admin admin = Clients.admin(gateway)) {
-                Clients.get(admin.deleteTopics(List.of(topic)).all());
-            }
-            Await.until(TIMEOUT, "the deleted topic's MBeans are gone", () -> !registered(jmx, topicMessagesIn));
+            deleteAndAwaitMBeansGone(gateway, jmx, topic, topicMessagesIn);
             assertTrue(!get(httpPort, "/metrics").body().contains(topicSeries + " "), "the deleted topic's series is gone");
         }
+    }
+
+    private static void deleteAndAwaitMBeansGone(Broker broker, MBeanServerConnection jmx, String topic, ObjectName mbean) {
+        try (Admin admin = Clients.admin(broker)) {
+            Clients.get(admin.deleteTopics(List.of(topic)).all());
+        }
+        Await.until(TIMEOUT, "the deleted topic's MBeans are gone", () -> !registered(jmx, mbean));
     }
 
     private static Optional<JMXConnector> connect(int port) {
