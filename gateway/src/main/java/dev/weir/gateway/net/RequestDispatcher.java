@@ -40,7 +40,6 @@ public final class RequestDispatcher {
     private final ApiRegistry registry;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, Meter> errors = new EnumMap<>(ApiKeys.class);
-    private final Map<ApiKeys, KafkaMetrics.RequestMetrics> requestMetrics = new EnumMap<>(ApiKeys.class);
     private final KafkaMetrics kafkaMetrics;
     final Meter bytesIn;
     final Meter bytesOut;
@@ -51,7 +50,6 @@ public final class RequestDispatcher {
         for (ApiSupport s : registry.all()) {
             latency.put(s.key(), metrics.timer("kafka.request." + s.key().name + ".latency"));
             errors.put(s.key(), metrics.meter("kafka.request." + s.key().name + ".errors"));
-            requestMetrics.put(s.key(), kafkaMetrics.request(s.key()));
         }
         bytesIn = metrics.meter("kafka.network.bytes-in");
         bytesOut = metrics.meter("kafka.network.bytes-out");
@@ -132,7 +130,8 @@ public final class RequestDispatcher {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        KafkaMetrics.RequestMetrics kafkaRequest = requestMetrics.get(key);
+        // Made on an API's first request (as Kafka makes RequestsPerSec per version): not at start.
+        KafkaMetrics.RequestMetrics kafkaRequest = kafkaMetrics.request(key);
         // As Kafka: a fetch counts under Fetch and under FetchConsumer or FetchFollower.
         KafkaMetrics.RequestMetrics fetchKind = request instanceof FetchRequest fetch
                 ? kafkaMetrics.fetch(fetch.isFromFollower()) : null;
