@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,18 +24,25 @@ public final class KafkaBrokerProcess extends BrokerProcess {
     private final int controllerPort;
     private final Map<String, String> settings;
     private final Path config;
+    private final List<String> javaOptions;
     private boolean formatted;
 
-    private KafkaBrokerProcess(String name, Map<String, String> settings) {
+    private KafkaBrokerProcess(String name, Map<String, String> settings, List<String> javaOptions) {
         super("kafka-" + name, CompatPaths.newDataDir("kafka-" + name), FreePorts.next());
         this.controllerPort = FreePorts.next();
         this.settings = settings;
         this.config = dataDir.resolve("server.properties");
+        this.javaOptions = List.copyOf(javaOptions);
     }
 
     /** Formats storage, starts the broker on free loopback ports, and waits until it serves. */
     public static KafkaBrokerProcess start(String name, Map<String, String> settings) {
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(name, settings);
+        return start(name, settings, List.of());
+    }
+
+    /** As {@link #start(String, Map)}, with options for the broker's JVM (not for the storage format run). */
+    public static KafkaBrokerProcess start(String name, Map<String, String> settings, List<String> javaOptions) {
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(name, settings, javaOptions);
         try {
             broker.format();
             broker.launch();
@@ -52,7 +60,9 @@ public final class KafkaBrokerProcess extends BrokerProcess {
 
     @Override
     protected List<String> command() {
-        return ChildProcesses.javaCommand(jvmArgs(), ChildProcesses.testClasspath(), "kafka.Kafka", List.of(config.toString()));
+        List<String> jvm = new ArrayList<>(jvmArgs());
+        jvm.addAll(javaOptions);
+        return ChildProcesses.javaCommand(jvm, ChildProcesses.testClasspath(), "kafka.Kafka", List.of(config.toString()));
     }
 
     @Override

@@ -36,7 +36,8 @@ public final class CdsTraining {
         Path dir = Files.createTempDirectory("weir-cds-training");
         try (Gateway gateway = Gateway.start(ConfigLoader.load(new String[] {
             "--set", "listeners=PLAINTEXT://127.0.0.1:0", "--set", "log.dir=" + dir,
-            "--set", "metrics.jmx.enable=true", "--set", "group.initial.rebalance.delay.ms=0"}, Map.of()))) {
+            "--set", "metrics.jmx.enable=true", "--set", "group.initial.rebalance.delay.ms=0",
+            "--set", "metrics.prometheus.listener=127.0.0.1:0"}, Map.of()))) {
             String bootstrap = "127.0.0.1:" + gateway.port();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("training", 1, (short) 1)))
@@ -68,6 +69,16 @@ public final class CdsTraining {
                     throw new IllegalStateException("training read " + read + " of 100 records");
                 }
                 consumer.committed(java.util.Set.of(new TopicPartition("training", 0)));
+            }
+            // A scrape and a readiness check, so a gateway with the metrics endpoint on starts from the archive too.
+            for (String path : List.of("/metrics", "/ready")) {
+                java.net.HttpURLConnection http = (java.net.HttpURLConnection) java.net.URI.create(
+                        "http://127.0.0.1:" + gateway.metricsPort() + path).toURL().openConnection();
+                try (java.io.InputStream in = http.getInputStream()) {
+                    in.readAllBytes();
+                } finally {
+                    http.disconnect();
+                }
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -29,6 +29,8 @@ import dev.weir.gateway.handler.OffsetForLeaderEpochHandler;
 import dev.weir.gateway.handler.ProduceHandler;
 import dev.weir.gateway.handler.TopicAdminHandler;
 import dev.weir.gateway.handler.TopicAutoCreator;
+import dev.weir.gateway.metrics.KafkaMetrics;
+import dev.weir.gateway.metrics.MetricsEndpoint;
 import dev.weir.gateway.net.KafkaServer;
 import dev.weir.gateway.net.RequestDispatcher;
 import dev.weir.gateway.producer.PartitionTransactions;
@@ -71,6 +73,8 @@ public final class Gateway implements AutoCloseable {
     private final MetricRegistry metrics;
     private final ApiRegistry registry;
     private final ByteRateQuotas byteRates;
+    private final MetricsEndpoint endpoint;
+    private volatile boolean serving;
 
     private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, long started)
             throws InterruptedException {
@@ -83,6 +87,7 @@ public final class Gateway implements AutoCloseable {
                 config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
                 metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES)));
         catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
+        KafkaMetrics kafkaMetrics = new KafkaMetrics(metrics, catalog);
         TopicConfigs topicConfigs = new TopicConfigs(config);
         int nodeId = config.getInt(GatewayConfig.NODE_ID);
         List<Listeners.Listener> listeners = config.listeners();
@@ -136,10 +141,11 @@ public final class Gateway implements AutoCloseable {
                 .register(new MetadataHandler(identity, catalog, autoCreator, access))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
-                        watermarks, byteRates, access))
+                        watermarks, byteRates, access, kafkaMetrics))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
-                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates, access))
+                        config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates, access,
+                        kafkaMetrics))
                 .register(new ListOffsetsHandler(catalog, store, partitionTransactions, access))
                 .register(new OffsetForLeaderEpochHandler(catalog, access))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
@@ -180,13 +186,22 @@ public final class Gateway implements AutoCloseable {
         background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
         listeners.forEach(l -> identity.bound(l.name(), server.port(l.name())));
-        server.accept(new RequestDispatcher(registry, metrics), security);
+        server.accept(new RequestDispatcher(registry, metrics, kafkaMetrics), security);
+        serving = true;
         // After the listener: the platform MBean server takes ~100 ms to build, and need not delay
         // the first answer.
         jmx = config.getBoolean(GatewayConfig.METRICS_JMX_ENABLE)
-                ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").build() : null;
+                ? JmxReporter.forRegistry(metrics).inDomain("dev.weir").createsObjectNamesWith(kafkaMetrics.objectNames())
+                        .build() : null;
         if (jmx != null) {
             jmx.start();
+        }
+        java.net.InetSocketAddress prometheus = config.prometheusListener();
+        endpoint = prometheus == null ? null : MetricsEndpoint.start(prometheus.getHostString(), prometheus.getPort(),
+                metrics, kafkaMetrics, () -> serving);
+        if (endpoint != null) {
+            log.info("Metrics endpoint on http://{}:{}/metrics (/health, /ready)", prometheus.getHostString(),
+                    endpoint.port());
         }
         StringBuilder advertised = new StringBuilder();
         for (Listeners.Listener l : listeners) {
@@ -245,10 +260,16 @@ public final class Gateway implements AutoCloseable {
         return metrics;
     }
 
+    /** The port of the metrics endpoint (metrics.prometheus.listener), or -1 when it is off. */
+    public int metricsPort() {
+        return endpoint == null ? -1 : endpoint.port();
+    }
+
     /** Graceful stop: stop accepting, let in-flight work finish, commit what is queued, close the store. */
     @Override
     public void close() {
         log.info("Weir gateway stopping");
+        serving = false;
         server.stopAccepting();
         background.shutdownNow();
         groupTimers.shutdownNow();
@@ -259,6 +280,9 @@ public final class Gateway implements AutoCloseable {
         store.close();
         if (jmx != null) {
             jmx.stop();
+        }
+        if (endpoint != null) {
+            endpoint.close();
         }
         log.info("Weir gateway stopped");
     }

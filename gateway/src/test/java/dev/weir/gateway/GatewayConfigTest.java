@@ -87,6 +87,20 @@ class GatewayConfigTest {
         e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(new String[] {"--set", "listeners=http://x:1"}, Map.of()));
         assertTrue(e.getMessage().contains("listeners"), e.getMessage());
+        for (String wrong : List.of("127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000")) {
+            e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(new String[] {"--set", "metrics.prometheus.listener=" + wrong}, Map.of()));
+            assertTrue(e.getMessage().contains("metrics.prometheus.listener"), e.getMessage());
+        }
+    }
+
+    @Test
+    void thePrometheusEndpointIsOffUnlessGivenAnAddress() {
+        assertEquals(null, ConfigLoader.load(new String[0], Map.of()).prometheusListener());
+        java.net.InetSocketAddress a = ConfigLoader.load(new String[] {"--set", "metrics.prometheus.listener=:9404"},
+                Map.of()).prometheusListener();
+        assertEquals("0.0.0.0", a.getHostString());
+        assertEquals(9404, a.getPort());
     }
 
     @Test

@@ -50,6 +50,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String STORAGE_MAX_BYTES = "storage.max.bytes";
     public static final String STORAGE_INITIAL_MAP_BYTES = "storage.initial.map.bytes";
     public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
+    public static final String METRICS_PROMETHEUS_LISTENER = "metrics.prometheus.listener";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
@@ -144,7 +145,11 @@ public final class GatewayConfig extends AbstractConfig {
                     "Starting size of each container's LMDB map; it doubles on demand up to its share of "
                             + "storage.max.bytes.")
             .define(METRICS_JMX_ENABLE, Type.BOOLEAN, true, Importance.LOW,
-                    "Publish the metrics registry over JMX under the domain dev.weir.")
+                    "Publish the metrics registry over JMX: Weir's own under the domain dev.weir, Kafka's "
+                            + "broker metrics under Kafka's names (kafka.server:type=BrokerTopicMetrics, ...).")
+            .define(METRICS_PROMETHEUS_LISTENER, Type.STRING, "", new HostPortValidator(), Importance.MEDIUM,
+                    "host:port of the HTTP endpoint serving /metrics (Prometheus text format), /health and "
+                            + "/ready; port 0 picks a free port. Empty: no endpoint.")
             .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
                     "How long an empty consumer group waits for more members before its first rebalance; each "
                             + "new member extends the wait by this much, up to the rebalance timeout. 0: no wait.")
@@ -372,6 +377,50 @@ public final class GatewayConfig extends AbstractConfig {
         @Override
         public String toString() {
             return "NAME:PROTOCOL,...";
+        }
+    }
+
+    /** The metrics endpoint's address, or null when it is off. */
+    public java.net.InetSocketAddress prometheusListener() {
+        String value = getString(METRICS_PROMETHEUS_LISTENER).trim();
+        if (value.isEmpty()) {
+            return null;
+        }
+        int colon = value.lastIndexOf(':');
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return java.net.InetSocketAddress.createUnresolved(host.isEmpty() ? "0.0.0.0" : host,
+                Integer.parseInt(value.substring(colon + 1)));
+    }
+
+    /** Empty, or host:port with a port from 0 to 65535 (host empty: every interface). */
+    private static final class HostPortValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String v = value == null ? "" : String.valueOf(value).trim();
+            if (v.isEmpty()) {
+                return;
+            }
+            int colon = v.lastIndexOf(':');
+            int port = -1;
+            if (colon >= 0) {
+                try {
+                    port = Integer.parseInt(v.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (port < 0 || port > 65535) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value,
+                        "must be host:port with a port from 0 to 65535, or empty");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "host:port, or empty";
         }
     }
 

@@ -6,6 +6,7 @@ import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.api.StoredRecords;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.quota.ByteRateQuotas;
 import dev.weir.gateway.security.Access;
@@ -49,9 +50,11 @@ public final class FetchHandler implements ApiHandler {
     private final PartitionTransactions transactions;
     private final ByteRateQuotas byteRates;
     private final Access access;
+    private final KafkaMetrics kafkaMetrics;
 
     public FetchHandler(TopicCatalog catalog, SegmentStore store, int maxSessions, int brokerMaxBytes,
-                        PartitionTransactions transactions, ByteRateQuotas byteRates, Access access) {
+                        PartitionTransactions transactions, ByteRateQuotas byteRates, Access access,
+                        KafkaMetrics kafkaMetrics) {
         this.catalog = catalog;
         this.store = store;
         this.sessions = new FetchSessionCache(maxSessions);
@@ -59,6 +62,7 @@ public final class FetchHandler implements ApiHandler {
         this.transactions = transactions;
         this.byteRates = byteRates;
         this.access = access;
+        this.kafkaMetrics = kafkaMetrics;
     }
 
     @Override
@@ -318,6 +322,16 @@ public final class FetchHandler implements ApiHandler {
             return FetchResponse.of(Errors.NONE, throttleMs, sessionId, new LinkedHashMap<>(), List.of());
         }
         LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> out = new LinkedHashMap<>();
+        for (Result r : results) {
+            if (r.wanted().topic() != null) {
+                // As Kafka: every partition read counts in TotalFetchRequestsPerSec, its records in BytesOutPerSec.
+                FetchResponseData.PartitionData pd = all.get(r.wanted().key());
+                // Failed: as Kafka counts it, an unexpected error, not an offset out of range or a storage error.
+                kafkaMetrics.topic(r.wanted().topic().name()).fetched(pd.records().sizeInBytes(),
+                        r.error() != Errors.NONE && r.error() != Errors.OFFSET_OUT_OF_RANGE
+                                && r.error() != Errors.UNKNOWN_TOPIC_OR_PARTITION && r.error() != Errors.KAFKA_STORAGE_ERROR);
+            }
+        }
         all.forEach((tp, pd) -> {
             boolean noRecords = pd.records().sizeInBytes() == 0;
             if (session == null || include(session, tp, pd, noRecords) || !incremental) {

@@ -7,6 +7,7 @@ import dev.weir.gateway.api.RejectedRecords;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
+import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.producer.AllConditions;
 import dev.weir.gateway.producer.KeyOffsetCheck;
 import dev.weir.gateway.producer.PartitionTransactions;
@@ -74,13 +75,14 @@ public final class ProduceHandler implements ApiHandler {
     private final WatermarkService watermarks;
     private final ByteRateQuotas byteRates;
     private final Access access;
+    private final KafkaMetrics kafkaMetrics;
     /** Per partition, when the last transactional V2 batch was issued to the store. */
     private final java.util.Map<String, CompletableFuture<Void>> transactionalIssueOrder = new java.util.HashMap<>();
 
     public ProduceHandler(TopicCatalog catalog, TopicConfigs topicConfigs, SegmentStore store,
                           long producerIdExpirationMs, TransactionCoordinator transactions,
                           PartitionTransactions partitionTransactions, WatermarkService watermarks,
-                          ByteRateQuotas byteRates, Access access) {
+                          ByteRateQuotas byteRates, Access access, KafkaMetrics kafkaMetrics) {
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.store = store;
@@ -90,6 +92,7 @@ public final class ProduceHandler implements ApiHandler {
         this.watermarks = watermarks;
         this.byteRates = byteRates;
         this.access = access;
+        this.kafkaMetrics = kafkaMetrics;
     }
 
     @Override
@@ -160,8 +163,28 @@ public final class ProduceHandler implements ApiHandler {
         return throttleMs.thenApply(ms -> new ProduceResponse(response.setThrottleTimeMs(ms)));
     }
 
+    /** Appends one partition's batch and counts it in Kafka's BrokerTopicMetrics of its topic. */
     private CompletableFuture<Void> append(short version, TopicMeta topic, ProduceRequestData.PartitionProduceData pd,
                                            PartitionProduceResponse pr, String clientId, TimeNotes notes) {
+        KafkaMetrics.TopicMeters meters = kafkaMetrics.topic(topic.name());
+        return appendPartition(version, topic, pd, pr, clientId, notes).whenComplete((v, failure) -> {
+            Errors error = failure != null ? KafkaErrors.of(failure) : Errors.forCode(pr.errorCode());
+            // Failed: as Kafka counts it, a refused record or an unexpected error; a batch too large,
+            // corrupt or meeting a full store is not counted as a failed request.
+            meters.produceRequest(error != Errors.NONE && error != Errors.MESSAGE_TOO_LARGE
+                    && error != Errors.CORRUPT_MESSAGE && error != Errors.KAFKA_STORAGE_ERROR);
+            if (error == Errors.NONE && pd.records() instanceof MemoryRecords records) {
+                // As Kafka: MessagesInPerSec counts records, BytesInPerSec the batch's bytes.
+                for (MutableRecordBatch batch : records.batches()) {
+                    meters.appended((int) (batch.lastOffset() - batch.baseOffset() + 1), batch.sizeInBytes());
+                }
+            }
+        });
+    }
+
+    private CompletableFuture<Void> appendPartition(short version, TopicMeta topic,
+                                                    ProduceRequestData.PartitionProduceData pd,
+                                                    PartitionProduceResponse pr, String clientId, TimeNotes notes) {
         if (!(pd.records() instanceof MemoryRecords records)) {
             fail(pr, Errors.INVALID_RECORD, "Produce request carries no records for partition " + pd.index());
             return CompletableFuture.completedFuture(null);

@@ -7,6 +7,7 @@ import dev.weir.gateway.api.ApiHandler;
 import dev.weir.gateway.api.ApiRegistry;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.api.KafkaErrors;
+import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.security.ConnectionAuth;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
@@ -38,11 +40,13 @@ public final class RequestDispatcher {
     private final ApiRegistry registry;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, Meter> errors = new EnumMap<>(ApiKeys.class);
+    private final KafkaMetrics kafkaMetrics;
     final Meter bytesIn;
     final Meter bytesOut;
 
-    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics) {
+    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics, KafkaMetrics kafkaMetrics) {
         this.registry = registry;
+        this.kafkaMetrics = kafkaMetrics;
         for (ApiSupport s : registry.all()) {
             latency.put(s.key(), metrics.timer("kafka.request." + s.key().name + ".latency"));
             errors.put(s.key(), metrics.meter("kafka.request." + s.key().name + ".errors"));
@@ -134,8 +138,18 @@ public final class RequestDispatcher {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
+        // Made on an API's first request (as Kafka makes RequestsPerSec per version): not at start.
+        KafkaMetrics.RequestMetrics kafkaRequest = kafkaMetrics.request(key);
+        // As Kafka: a fetch counts under Fetch and under FetchConsumer or FetchFollower.
+        KafkaMetrics.RequestMetrics fetchKind = request instanceof FetchRequest fetch
+                ? kafkaMetrics.fetch(fetch.isFromFollower()) : null;
+        short version = header.apiVersion();
         CompletableFuture<AbstractResponse> answered = response.handle((r, failure) -> {
-            timer.stop();
+            long nanos = timer.stop();
+            kafkaRequest.completed(version, nanos);
+            if (fetchKind != null) {
+                fetchKind.completed(version, nanos);
+            }
             if (failure == null) {
                 return r;
             }
