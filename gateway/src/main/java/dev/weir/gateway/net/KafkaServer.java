@@ -127,6 +127,16 @@ public final class KafkaServer implements AutoCloseable {
         serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
     }
 
+    /**
+     * Cuts every connection at once, as a killed process's would be: nothing more is read or
+     * written, answers not yet sent are lost.
+     */
+    public void halt() {
+        serverChannels.values().forEach(Channel::close);
+        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
     @Override
     public void close() {
         serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
