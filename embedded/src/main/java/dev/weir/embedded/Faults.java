@@ -35,8 +35,8 @@ import org.apache.kafka.common.requests.RequestContext;
  * assertTrue(weir.faults().requests(ApiKeys.PRODUCE).size() >= 2);
  * }</pre>
  *
- * <p>Thread-safe. While no rule is registered a request costs the broker one volatile read here
- * (and its entry in the request log).
+ * <p>Thread-safe. Every request gets an entry in the request log; while no rule is registered,
+ * matching costs it one volatile read. A standalone gateway has none of this.
  */
 public final class Faults {
     /** The request log keeps the latest this many. */

@@ -12,9 +12,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <ul>
  * <li>on a {@code static} field: one broker for the test class (all its tests);</li>
  * <li>on an instance field: a fresh broker for each test;</li>
- * <li>on a parameter of a test, lifecycle or {@code @BeforeAll} method (the annotation may be left
- *     off there): the broker of the class's or test's field if there is one, else one for that test
- *     (or, in {@code @BeforeAll}, for the class).</li>
+ * <li>on a parameter of type {@code EmbeddedWeir} of a test, lifecycle or {@code @BeforeAll} method:
+ *     the broker of the test's or the class's field if there is one, else one for that test (or, in
+ *     {@code @BeforeAll}, for the class); with {@link #config()} or {@link #memoryBacked()} set, one
+ *     of its own. Once the class carries {@code @WeirBroker} (on itself or a field), its
+ *     {@code EmbeddedWeir} parameters need no annotation.</li>
  * </ul>
  * Each test class gets brokers of its own, so classes may run in parallel.
  */
