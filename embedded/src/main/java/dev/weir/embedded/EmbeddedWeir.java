@@ -5,7 +5,6 @@ import dev.weir.gateway.config.ConfigLoader;
 import dev.weir.gateway.config.GatewayConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,27 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.message.CreateTopicsRequestData;
-import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
-import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
-import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
-import org.apache.kafka.common.network.ClientInformation;
-import org.apache.kafka.common.network.ListenerName;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.CreateTopicsRequest;
-import org.apache.kafka.common.requests.CreateTopicsResponse;
-import org.apache.kafka.common.requests.RequestContext;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * A Weir broker inside the test's JVM: the real gateway (Netty server, handlers, LMDB store) on a
@@ -52,7 +31,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * instance is independent of every other: parallel tests each start their own.
  *
  * <p>The gateway uses kafka-clients' protocol classes: the kafka-clients on the class path must be
- * the version Weir is built with (4.4); {@link #start()} says so when it is not.
+ * the version Weir is built with (4.4); {@link #builder()} says so when it is not.
  */
 public final class EmbeddedWeir implements AutoCloseable {
     /** Defaults for a broker in a test, each overridable with {@link Builder#config}. */
@@ -106,6 +85,7 @@ public final class EmbeddedWeir implements AutoCloseable {
     }
 
     public static Builder builder() {
+        KafkaClientsCheck.require();
         return new Builder();
     }
 
@@ -122,7 +102,6 @@ public final class EmbeddedWeir implements AutoCloseable {
         if (gateway != null) {
             return this;
         }
-        KafkaClientsCheck.require();
         try {
             gateway = Gateway.start(config(), faults.hook);
         } catch (InterruptedException e) {
@@ -174,32 +153,7 @@ public final class EmbeddedWeir implements AutoCloseable {
      * handler, so faults and the request log do not see it.
      */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
-        Gateway g = gateway();
-        CreatableTopic topic = new CreatableTopic().setName(name).setNumPartitions(partitions).setReplicationFactor((short) -1);
-        configs.forEach((k, v) -> topic.configs().add(new CreatableTopicConfig().setName(k).setValue(v)));
-        CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(30_000);
-        data.topics().add(topic);
-        short version = g.registry().support(ApiKeys.CREATE_TOPICS).maxVersion();
-        CreateTopicsRequest request = new CreateTopicsRequest.Builder(data).build(version);
-        RequestHeader header = new RequestHeader(ApiKeys.CREATE_TOPICS, version, "weir-embedded", 0);
-        RequestContext context = new RequestContext(header, "weir-embedded", InetAddress.getLoopbackAddress(),
-                Optional.empty(), KafkaPrincipal.ANONYMOUS, ListenerName.normalised("PLAINTEXT"),
-                SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
-        AbstractResponse response;
-        try {
-            response = g.registry().handler(ApiKeys.CREATE_TOPICS).handle(context, request).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + name, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + name, e);
-        }
-        for (CreatableTopicResult r : ((CreateTopicsResponse) response).data().topics()) {
-            if (r.errorCode() != Errors.NONE.code()) {
-                ApiException failure = Errors.forCode(r.errorCode()).exception(r.errorMessage());
-                throw failure;
-            }
-        }
+        TopicCreation.create(gateway(), name, partitions, configs);
     }
 
     /** Graceful stop (in-flight work finishes, queued writes commit), then a start on the same data and port. */

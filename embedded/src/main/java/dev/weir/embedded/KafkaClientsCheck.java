@@ -1,17 +1,17 @@
 package dev.weir.embedded;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
-
 /**
  * The gateway decodes and encodes with kafka-clients' protocol and record classes, which move
- * between releases (4.x put the record classes in {@code record.internal}): a test that pins an
- * older kafka-clients would otherwise fail deep inside a request with NoClassDefFoundError.
+ * between releases (4.3 put the record classes in {@code record.internal}, 4.4 the collections the
+ * message classes are built on in {@code utils.internals}): a test that pins an older kafka-clients
+ * would otherwise fail deep inside a request with NoClassDefFoundError. 4.3.1 was tried: it does.
  */
 final class KafkaClientsCheck {
-    /** A class the gateway needs that older kafka-clients lack. */
-    private static final String PROBE = "org.apache.kafka.common.record.internal.MemoryRecords";
+    /** Classes the gateway needs that older kafka-clients lack. */
+    private static final String[] PROBES = {
+        "org.apache.kafka.common.record.internal.MemoryRecords",
+        "org.apache.kafka.common.utils.internals.ImplicitLinkedHashCollection",
+    };
     private static volatile boolean checked;
 
     private KafkaClientsCheck() {
@@ -22,7 +22,9 @@ final class KafkaClientsCheck {
             return;
         }
         try {
-            Class.forName(PROBE, false, KafkaClientsCheck.class.getClassLoader());
+            for (String probe : PROBES) {
+                Class.forName(probe, false, KafkaClientsCheck.class.getClassLoader());
+            }
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("Weir's embedded broker needs kafka-clients 4.4 on the class path, found "
                     + version() + "; run Weir out of process (its jar or image) to test older clients");
@@ -30,16 +32,12 @@ final class KafkaClientsCheck {
         checked = true;
     }
 
-    /** kafka-clients' own version file (its class that reads it moved between releases too). */
+    /** Where kafka-clients was loaded from: its jar's name says its version. */
     private static String version() {
-        try (InputStream in = KafkaClientsCheck.class.getClassLoader().getResourceAsStream("kafka/kafka-version.properties")) {
-            if (in == null) {
-                return "an unknown version";
-            }
-            Properties p = new Properties();
-            p.load(in);
-            return p.getProperty("version", "an unknown version");
-        } catch (IOException e) {
+        try {
+            java.security.CodeSource source = org.apache.kafka.common.protocol.ApiKeys.class.getProtectionDomain().getCodeSource();
+            return source == null ? "an unknown version" : String.valueOf(source.getLocation());
+        } catch (SecurityException e) {
             return "an unknown version";
         }
     }
