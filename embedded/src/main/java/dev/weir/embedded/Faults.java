@@ -7,9 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.function.Predicate;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
@@ -193,7 +192,7 @@ public final class Faults {
         for (TopicProduceResponse f : failed.responses()) {
             TopicProduceResponse into = null;
             for (TopicProduceResponse t : produce.data().responses()) {
-                if (java.util.Objects.equals(t.name(), f.name()) && java.util.Objects.equals(t.topicId(), f.topicId())) {
+                if (Objects.equals(t.name(), f.name()) && Objects.equals(t.topicId(), f.topicId())) {
                     into = t;
                 }
             }
@@ -207,5 +206,4 @@ public final class Faults {
         }
         return produce;
     }
-
 }
