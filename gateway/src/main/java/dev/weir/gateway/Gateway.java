@@ -33,6 +33,7 @@ import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.metrics.MetricsEndpoint;
 import dev.weir.gateway.net.KafkaServer;
 import dev.weir.gateway.net.RequestDispatcher;
+import dev.weir.gateway.net.RequestHook;
 import dev.weir.gateway.producer.PartitionTransactions;
 import dev.weir.gateway.quota.ByteRateQuotas;
 import dev.weir.gateway.quota.ClientQuotaHandler;
@@ -76,7 +77,7 @@ public final class Gateway implements AutoCloseable {
     private final MetricsEndpoint endpoint;
     private volatile boolean serving;
 
-    private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, long started)
+    private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, RequestHook hook, long started)
             throws InterruptedException {
         this.metrics = metrics;
         this.server = server;
@@ -186,7 +187,7 @@ public final class Gateway implements AutoCloseable {
         background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
         listeners.forEach(l -> identity.bound(l.name(), server.port(l.name())));
-        server.accept(new RequestDispatcher(registry, metrics, kafkaMetrics), security);
+        server.accept(new RequestDispatcher(registry, metrics, kafkaMetrics, hook, catalog.topicNames()), security);
         serving = true;
         // After the listener: the platform MBean server takes ~100 ms to build, and need not delay
         // the first answer.
@@ -223,6 +224,11 @@ public final class Gateway implements AutoCloseable {
      * set-up overlaps LMDB's loading), opens the store and everything on it, then accepts.
      */
     public static Gateway start(GatewayConfig config) throws InterruptedException {
+        return start(config, null);
+    }
+
+    /** As {@link #start(GatewayConfig)}, with {@code hook} (or null) consulted for every request before its handler. */
+    public static Gateway start(GatewayConfig config, RequestHook hook) throws InterruptedException {
         long started = System.nanoTime();
         MetricRegistry metrics = new MetricRegistry();
         KafkaServer server = new KafkaServer(config.listeners(),
@@ -231,7 +237,7 @@ public final class Gateway implements AutoCloseable {
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         boolean opened = false;
         try {
-            Gateway gateway = new Gateway(config, metrics, server, started);
+            Gateway gateway = new Gateway(config, metrics, server, hook, started);
             opened = true;
             return gateway;
         } finally {
@@ -285,5 +291,29 @@ public final class Gateway implements AutoCloseable {
             endpoint.close();
         }
         log.info("Weir gateway stopped");
+    }
+
+    /**
+     * Stops as {@code kill -9} would, short of ending the process (for crash tests): connections are
+     * cut, queued writes are dropped unapplied, nothing is acknowledged any more, the store closes
+     * without its graceful steps. What was acknowledged survives, as ARCHITECTURE.md promises.
+     */
+    public void halt() {
+        log.info("Weir gateway halting (simulated crash)");
+        serving = false;
+        server.halt();
+        store.halt();
+        background.shutdownNow();
+        groupTimers.shutdownNow();
+        byteRates.close();
+        committedOffsets.close();
+        catalog.close();
+        if (jmx != null) {
+            jmx.stop();
+        }
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        log.info("Weir gateway halted");
     }
 }

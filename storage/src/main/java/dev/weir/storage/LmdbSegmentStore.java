@@ -388,15 +388,46 @@ public final class LmdbSegmentStore implements SegmentStore {
         }
     }
 
+    /**
+     * Stops as {@code kill -9} would, short of ending the process: queued work is dropped unapplied,
+     * nothing more is committed or acknowledged, and the environments close without a final flush.
+     * What was acknowledged is committed (and, with sync, flushed), so it is there when the directory
+     * is opened again; LMDB's commits already sit in the OS page cache, as after a real process kill.
+     * Idempotent with {@link #close()}; whichever comes first decides.
+     */
+    @Override
+    public void halt() {
+        synchronized (this) {
+            if (closed) {
+                awaitUninterruptibly(closedLatch);
+                return;
+            }
+            closed = true;
+        }
+        shutdown(true);
+    }
+
     private void shutdown() {
+        shutdown(false);
+    }
+
+    private void shutdown(boolean halt) {
         try {
             for (SegmentContainer c : containers) {
-                c.stopAccepting();
+                if (halt) {
+                    c.halt();
+                } else {
+                    c.stopAccepting();
+                }
             }
             for (SegmentContainer c : containers) {
                 c.awaitStopped();
             }
-            readers.shutdown();
+            if (halt) {
+                readers.shutdownNow();
+            } else {
+                readers.shutdown();
+            }
             awaitTermination(readers);
             timer.shutdownNow();
             for (SegmentContainer c : containers) {

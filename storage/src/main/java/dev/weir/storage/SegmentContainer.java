@@ -71,6 +71,8 @@ final class SegmentContainer {
     private final Thread sequencer;
     private final ExecutorService completer;
     private volatile boolean accepting = true;
+    /** Halted as by kill -9: committed groups not yet acknowledged stay unacknowledged. */
+    private volatile boolean halted;
 
     // sequencer-thread state
     private final GroupTxn group;
@@ -233,6 +235,10 @@ final class SegmentContainer {
         touched.clear();
         touchedDeleted.clear();
         Runnable completion = () -> {
+            if (halted) {
+                ops.forEach(op -> op.future.completeExceptionally(closed()));
+                return;
+            }
             boolean durable = true;
             if (sync && durableGroups < groupNumber) {
                 // One flush covers every group committed before it starts, so the sequencer's next
@@ -564,6 +570,22 @@ final class SegmentContainer {
     /** Stops accepting; the sequencer commits what is queued, then exits. */
     void stopAccepting() {
         accepting = false;
+        queue.add(STOP);
+    }
+
+    /**
+     * Stops as a killed process would: what is queued is dropped unapplied (its futures fail with
+     * {@link StoreClosedException}), a group already being applied ends as its transaction does, and
+     * commits not yet acknowledged are never acknowledged. Follow with {@link #awaitStopped()}.
+     */
+    void halt() {
+        accepting = false;
+        halted = true;
+        for (Operation<?> op; (op = queue.poll()) != null; ) {
+            if (op != STOP) {
+                op.future.completeExceptionally(closed());
+            }
+        }
         queue.add(STOP);
     }
 

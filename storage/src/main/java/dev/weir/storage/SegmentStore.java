@@ -103,6 +103,14 @@ public interface SegmentStore extends AutoCloseable {
      */
     CompletableFuture<java.util.SortedMap<Long, Long>> getAttributeRange(String segment, long fromId, long toId);
 
+    /**
+     * Stops as a killed process would: queued work is dropped unapplied and fails with
+     * {@link StoreClosedException}, commits not yet acknowledged are never acknowledged, and the
+     * environments close without the graceful steps of {@link #close()}. What was acknowledged
+     * survives, as the durability promise says it survives {@code kill -9}. For crash tests.
+     */
+    void halt();
+
     /** Stops the sequencers after the queued work is committed, then closes the environments. */
     @Override
     void close();

@@ -14,7 +14,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * The gateway's logging, configured in code rather than logback.xml: parsing XML loads some
  * 600 classes (Joran and a JAXP parser), a good part of a cold start. One line per event on
  * stdout; {@code WEIR_LOG_LEVEL} sets the level (default INFO); Kafka's and Netty's own loggers
- * say only warnings. {@code -Dlogback.configurationFile=...} still wins.
+ * say only warnings. {@code -Dlogback.configurationFile=...}, or a logback-test.xml or logback.xml on the
+ * class path, still wins.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
@@ -22,7 +23,11 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null) {
+        // Embedded in someone's tests, their own logback-test.xml or logback.xml wins (a resource lookup, no parsing).
+        ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : LogConfigurator.class.getClassLoader();
+        if (System.getProperty("logback.configurationFile") != null || loader.getResource("logback-test.xml") != null
+                || loader.getResource("logback.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();

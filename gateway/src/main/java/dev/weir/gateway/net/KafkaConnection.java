@@ -166,6 +166,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             budget.answered(pending.bytes());
             RequestDispatcher.InFlight call = pending.call();
             AbstractResponse response = call.response().join();
+            if (call.dropAnswer()) {
+                // An injected fault: applied, never answered, as if the connection broke just then.
+                StoredRecords.release(response);
+                log.info("Closing connection {}: {} answer dropped by a request hook", connectionId,
+                        call.context().header.apiKey());
+                if (wrote) {
+                    ctx.flush();
+                }
+                ctx.close();
+                return;
+            }
             if (!call.answered()) {
                 // acks=0: no answer goes back. As Kafka, an error closes the connection so the client
                 // refreshes its metadata, and a quota's throttle time stops reading all the same.

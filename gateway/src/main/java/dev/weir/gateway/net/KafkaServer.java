@@ -12,12 +12,15 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -44,6 +47,12 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
+    /**
+     * Every open connection. Closed explicitly before the event loops stop: a loop shut down with
+     * no quiet period can end without closing a channel registered on it, leaving its socket open
+     * and its client waiting for answers that never come (seen as request timeouts after crash()).
+     */
+    private final ChannelGroup connections = new DefaultChannelGroup("weir-connections", GlobalEventExecutor.INSTANCE);
     private final boolean epoll;
     private final int threads;
     private volatile RequestDispatcher dispatcher;
@@ -74,6 +83,7 @@ public final class KafkaServer implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
+                                connections.add(ch);
                                 ListenerSecurity listenerSecurity = security.get(name);
                                 if (listener.usesSsl()) {
                                     ch.pipeline().addLast("tls", new SslHandler(listenerSecurity.newSslEngine(ch.remoteAddress())));
@@ -127,9 +137,21 @@ public final class KafkaServer implements AutoCloseable {
         serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
     }
 
+    /**
+     * Cuts every connection at once, as a killed process's would be: nothing more is read or
+     * written, answers not yet sent are lost.
+     */
+    public void halt() {
+        serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
+        connections.close().awaitUninterruptibly();
+        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
     @Override
     public void close() {
         serverChannels.values().forEach(c -> c.close().syncUninterruptibly());
+        connections.close().awaitUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }

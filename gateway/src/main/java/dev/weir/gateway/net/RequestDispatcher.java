@@ -11,10 +11,14 @@ import dev.weir.gateway.metrics.KafkaMetrics;
 import dev.weir.gateway.security.ConnectionAuth;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -38,15 +42,25 @@ public final class RequestDispatcher {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
 
     private final ApiRegistry registry;
+    /** Null for a standalone gateway: then no request pays for it beyond this null check. */
+    private final RequestHook hook;
+    private final Map<Uuid, String> topicNames;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, Meter> errors = new EnumMap<>(ApiKeys.class);
     private final KafkaMetrics kafkaMetrics;
     final Meter bytesIn;
     final Meter bytesOut;
 
-    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics, KafkaMetrics kafkaMetrics) {
+    /**
+     * @param hook       consulted for every request before its handler, or null
+     * @param topicNames names by id of every topic, a live view, for the hook
+     */
+    public RequestDispatcher(ApiRegistry registry, MetricRegistry metrics, KafkaMetrics kafkaMetrics,
+                             RequestHook hook, Map<Uuid, String> topicNames) {
         this.registry = registry;
         this.kafkaMetrics = kafkaMetrics;
+        this.hook = hook;
+        this.topicNames = topicNames;
         for (ApiSupport s : registry.all()) {
             latency.put(s.key(), metrics.timer("kafka.request." + s.key().name + ".latency"));
             errors.put(s.key(), metrics.meter("kafka.request." + s.key().name + ".errors"));
@@ -58,14 +72,21 @@ public final class RequestDispatcher {
     /**
      * A request in flight: its context (to encode the response) and its future response.
      * {@code answered} is false for an acks=0 produce: its response is computed (for its errors and
-     * throttle time) but never sent.
+     * throttle time) but never sent. {@code closeAfter}: the connection closes once the answer is out;
+     * {@code dropAnswer}: it closes instead of sending the answer (a fault injected by a {@link RequestHook}).
      */
     record InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered,
-                    boolean closeAfter) {
+                    boolean closeAfter, boolean dropAnswer) {
         InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered) {
-            this(context, response, answered, false);
+            this(context, response, answered, false, false);
+        }
+
+        InFlight(RequestContext context, CompletableFuture<AbstractResponse> response, boolean answered,
+                 boolean closeAfter) {
+            this(context, response, answered, closeAfter, false);
         }
     }
+
 
     /**
      * Parses and serves one request of a connection whose authentication state is {@code auth};
@@ -130,6 +151,28 @@ public final class RequestDispatcher {
             ConnectionAuth.Reply reply = auth.handle(request, header.apiVersion(), now);
             return new InFlight(answerAs, CompletableFuture.completedFuture(reply.response()), true, reply.close());
         }
+        RequestHook.Verdict verdict = hook == null ? RequestHook.Verdict.PASS : hook.onRequest(context, request, topicNames);
+        boolean expectsAnswer = !(request instanceof ProduceRequest produce && produce.acks() == 0);
+        if (verdict instanceof RequestHook.Verdict.Drop) {
+            log.info("Closing connection {} from {}: {} v{} dropped by a request hook", connectionId, remote, key,
+                    header.apiVersion());
+            return null;
+        }
+        if (verdict instanceof RequestHook.Verdict.Answer answer) {
+            return new InFlight(answerAs, delayed(CompletableFuture.completedFuture(answer.response()), answer.delay()),
+                    expectsAnswer);
+        }
+        RequestHook.Verdict.Apply apply = (RequestHook.Verdict.Apply) verdict;
+        CompletableFuture<AbstractResponse> answered = serve(context, apply.request() != null ? apply.request() : request);
+        if (apply.response() != null) {
+            answered = answered.thenApply(apply.response());
+        }
+        return new InFlight(answerAs, delayed(answered, apply.delay()), expectsAnswer, false, apply.dropAnswer());
+    }
+
+    private CompletableFuture<AbstractResponse> serve(RequestContext context, AbstractRequest request) {
+        RequestHeader header = context.header;
+        ApiKeys key = header.apiKey();
         Timer.Context timer = latency.get(key).time();
         ApiHandler handler = registry.handler(key);
         CompletableFuture<AbstractResponse> response;
@@ -144,7 +187,7 @@ public final class RequestDispatcher {
         KafkaMetrics.RequestMetrics fetchKind = request instanceof FetchRequest fetch
                 ? kafkaMetrics.fetch(fetch.isFromFollower()) : null;
         short version = header.apiVersion();
-        CompletableFuture<AbstractResponse> answered = response.handle((r, failure) -> {
+        return response.handle((r, failure) -> {
             long nanos = timer.stop();
             kafkaRequest.completed(version, nanos);
             if (fetchKind != null) {
@@ -160,7 +203,13 @@ public final class RequestDispatcher {
             }
             return request.getErrorResponse(0, error.exception(KafkaErrors.message(failure)));
         });
-        boolean expectsAnswer = !(request instanceof ProduceRequest produce && produce.acks() == 0);
-        return new InFlight(answerAs, answered, expectsAnswer);
+    }
+
+    private static CompletableFuture<AbstractResponse> delayed(CompletableFuture<AbstractResponse> response, Duration delay) {
+        if (delay.isZero()) {
+            return response;
+        }
+        Executor later = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
+        return response.thenApplyAsync(r -> r, later);
     }
 }
