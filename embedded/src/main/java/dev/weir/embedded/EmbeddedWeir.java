@@ -256,6 +256,15 @@ public final class EmbeddedWeir implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Answer as the broker of this Kafka release did (2.8, 3.0, 3.6, 3.9 or 4.0): only its APIs,
+         * versions and features are advertised and served. The same as
+         * {@code config("emulate.kafka.version", release)}.
+         */
+        public Builder emulateKafkaVersion(String release) {
+            return config("emulate.kafka.version", release);
+        }
+
         /** Data in a memory-backed directory (under /dev/shm when there is one, else a temporary directory). */
         public Builder memoryBacked() {
             memoryBacked = true;
