@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -44,6 +45,7 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * host, from another container through the network alias, over SASL, and the image's healthcheck,
  * SIGTERM stop and /data volume. Every container, network, image and volume made here is removed.
  */
+@ExtendWith(DockerCondition.class)
 class WeirContainerTest {
     private static final Duration POLL_LIMIT = Duration.ofSeconds(30);
     private static Network network;
@@ -51,7 +53,6 @@ class WeirContainerTest {
 
     @BeforeAll
     static void startShared() {
-        WeirImage.requireDocker();
         network = Network.newNetwork();
         weir = new WeirContainer(WeirImage.name()).withNetwork(network).withNetworkAliases("weir");
         weir.start();

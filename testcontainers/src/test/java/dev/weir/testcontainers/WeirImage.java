@@ -3,8 +3,6 @@ package dev.weir.testcontainers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -19,22 +17,6 @@ final class WeirImage {
     private static Future<String> image;
 
     private WeirImage() {
-    }
-
-    /**
-     * Skips the calling test class (with a printed reason) when no Docker engine answers, or fails it
-     * when WEIR_DOCKER_REQUIRED=true (CI: container tests must run there).
-     */
-    static void requireDocker() {
-        if (DockerClientFactory.instance().isDockerAvailable()) {
-            return;
-        }
-        String reason = "no Docker engine answers (start one with .ci/docker-engine.sh up)";
-        if (Boolean.parseBoolean(setting("weir.docker.required", "WEIR_DOCKER_REQUIRED"))) {
-            Assertions.fail(reason + ", and WEIR_DOCKER_REQUIRED=true");
-        }
-        System.out.println("Weir container tests skipped: " + reason);
-        Assumptions.abort("Weir container tests skipped: " + reason);
     }
 
     /** The built image's name (the build runs on first use). */
