@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
@@ -38,8 +39,9 @@ import org.testcontainers.utility.DockerImageName;
  * }</pre>
  *
  * Any gateway key is set by {@link #withWeirConfig(String, String)}. SASL users are added by
- * {@link #withSaslPlain(String, String)} and {@link #withScram(String, String, String)}; both
- * listeners then require SASL, and {@link #getClientProperties()} logs in as the first user.
+ * {@link #withSaslPlain(String, String)} and {@link #withScram(String, String, String)}, TLS by
+ * {@link #withTls(String, String)}; both listeners then require them, and
+ * {@link #getClientProperties()} logs in as the first user and trusts the certificate.
  */
 public class WeirContainer extends GenericContainer<WeirContainer> {
     /** The listener for clients on the host, published on a random host port. */
@@ -58,6 +60,7 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
     private final Map<String, String> listenerConfigs = new LinkedHashMap<>();
     private final Set<String> mechanisms = new LinkedHashSet<>();
     private Credential clientCredential;
+    private String tlsCertificateChain;
 
     public WeirContainer(String imageName) {
         this(DockerImageName.parse(imageName));
@@ -85,7 +88,7 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
         return withEnv("WEIR_" + key.replace('.', '_').toUpperCase(Locale.ROOT), value);
     }
 
-    /** Adds a SASL/PLAIN user; the listeners become SASL_PLAINTEXT. */
+    /** Adds a SASL/PLAIN user; the listeners become SASL_PLAINTEXT (SASL_SSL with TLS). */
     public WeirContainer withSaslPlain(String user, String password) {
         mechanisms.add("PLAIN");
         plainUsers.put(user, password);
@@ -97,7 +100,8 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
 
     /**
      * Adds a SCRAM user ({@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}), created in the data directory
-     * at start (the gateway's {@code --add-scram}); the listeners become SASL_PLAINTEXT. The name and
+     * at start (the gateway's {@code --add-scram}); the listeners become SASL_PLAINTEXT (SASL_SSL with
+     * TLS). The name and
      * password may not hold commas or brackets.
      */
     public WeirContainer withScram(String mechanism, String user, String password) {
@@ -108,6 +112,21 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
             clientCredential = new Credential(mechanism, user, password);
         }
         return self();
+    }
+
+    /**
+     * Serves TLS on both listeners (SSL, or SASL_SSL with a SASL user) with this certificate chain and
+     * PKCS#8 private key in PEM; clients of {@link #getClientProperties()} trust the chain. The
+     * certificate must name the host as {@link #getHost()} gives it (clients check the name) and, for
+     * clients in other containers, the network alias.
+     */
+    public WeirContainer withTls(String certificateChainPem, String privateKeyPem) {
+        tlsCertificateChain = certificateChainPem;
+        withEnv("WEIR_SSL_KEYSTORE_TYPE", "PEM");
+        withEnv("WEIR_SSL_KEYSTORE_CERTIFICATE_CHAIN", certificateChainPem);
+        withEnv("WEIR_SSL_KEYSTORE_KEY", privateKeyPem);
+        // The image's healthcheck speaks Kafka in clear text; on TLS it checks the port only.
+        return withEnv("WEIR_HEALTHCHECK", "tcp");
     }
 
     /** {@code host:port} for clients running on the host (where the test runs). */
@@ -130,17 +149,32 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
         return props;
     }
 
-    /** The security part of {@link #getClientProperties()}: empty without SASL. */
+    /** The security part of {@link #getClientProperties()}: empty without SASL and TLS. */
     public Map<String, Object> securityProperties() {
-        if (clientCredential == null) {
-            return Map.of();
+        Map<String, Object> props = new LinkedHashMap<>();
+        if (clientCredential != null) {
+            props.putAll(clientCredential.clientProperties());
         }
-        return clientCredential.clientProperties();
+        if (tlsCertificateChain != null) {
+            props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+            props.put(SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG, tlsCertificateChain);
+        }
+        if (clientCredential != null || tlsCertificateChain != null) {
+            props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, securityProtocol());
+        }
+        return props;
+    }
+
+    private String securityProtocol() {
+        if (mechanisms.isEmpty()) {
+            return tlsCertificateChain == null ? "PLAINTEXT" : "SSL";
+        }
+        return tlsCertificateChain == null ? "SASL_PLAINTEXT" : "SASL_SSL";
     }
 
     @Override
     protected void configure() {
-        String protocol = mechanisms.isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        String protocol = securityProtocol();
         withEnv("WEIR_LISTENER_SECURITY_PROTOCOL_MAP", "EXTERNAL:" + protocol + ",BROKER:" + protocol);
         List<String> arguments = new ArrayList<>();
         if (!mechanisms.isEmpty()) {
@@ -194,7 +228,6 @@ public class WeirContainer extends GenericContainer<WeirContainer> {
         Map<String, Object> clientProperties() {
             String module = mechanism.equals("PLAIN") ? PLAIN_LOGIN_MODULE : SCRAM_LOGIN_MODULE;
             return Map.of(
-                    CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
                     SaslConfigs.SASL_MECHANISM, mechanism,
                     SaslConfigs.SASL_JAAS_CONFIG,
                     module + " required username=\"" + user + "\" password=\"" + password + "\";");

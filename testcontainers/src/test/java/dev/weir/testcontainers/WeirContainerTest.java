@@ -10,8 +10,15 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.Volume;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Key;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +41,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -42,7 +50,7 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
  * WeirContainer on the image built from the repository's Dockerfile, with real kafka-clients: from the
- * host, from another container through the network alias, over SASL, and the image's healthcheck,
+ * host, from another container through the network alias, over SASL and TLS, and the image's healthcheck,
  * SIGTERM stop and /data volume. Every container, network, image and volume made here is removed.
  */
 @ExtendWith(DockerCondition.class)
@@ -175,6 +183,22 @@ class WeirContainerTest {
     }
 
     @Test
+    void tlsWithSaslPlainThroughTheHelpers(@TempDir Path dir) throws Exception {
+        // Clients check the host name: the certificate names the address Testcontainers gives the host.
+        String[] pem = selfSignedPem(dir, DockerClientFactory.instance().dockerHostIpAddress());
+        try (WeirContainer secured = new WeirContainer(WeirImage.name())
+                .withTls(pem[0], pem[1])
+                .withSaslPlain("carol", "carol-secret")) {
+            secured.start();
+            assertEquals("SASL_SSL", secured.getClientProperties().get("security.protocol"));
+            try (KafkaProducer<String, String> producer = producer(secured, Map.of())) {
+                producer.send(new ProducerRecord<>("over-tls", "by-carol")).get();
+            }
+            assertEquals(List.of("by-carol"), readUntil(secured, "over-tls", "by-carol", Map.of()));
+        }
+    }
+
+    @Test
     void imageHealthcheckBecomesHealthy() throws Exception {
         DockerClient docker = DockerClientFactory.instance().client();
         HealthCheck declared = docker.inspectImageCmd(WeirImage.name()).exec().getConfig().getHealthcheck();
@@ -224,6 +248,28 @@ class WeirContainerTest {
         } finally {
             docker.removeVolumeCmd(volume).exec();
         }
+    }
+
+    /** A self-signed certificate for {@code host} (a name or an IP address) and its PKCS#8 key, in PEM, by keytool. */
+    private static String[] selfSignedPem(Path dir, String host) throws Exception {
+        Path store = dir.resolve("weir.p12");
+        char[] password = "changeit".toCharArray();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "weir", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=weir",
+                "-ext", "SAN=" + (host.matches("[0-9.]+|.*:.*") ? "ip:" : "dns:") + host, "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, keytool.waitFor(), "keytool: " + output);
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keyStore.load(in, password);
+        }
+        Base64.Encoder base64 = Base64.getMimeEncoder(64, new byte[] {'\n'});
+        Key key = keyStore.getKey("weir", password);
+        byte[] certificate = keyStore.getCertificate("weir").getEncoded();
+        return new String[] {
+            "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(certificate) + "\n-----END CERTIFICATE-----\n",
+            "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n"};
     }
 
     private static WeirContainer onVolume(String volume) {
