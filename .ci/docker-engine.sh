@@ -39,10 +39,18 @@ debian_mirror() {
   echo "$uri"
 }
 
+# Installs the packages of the given commands that are missing: install_missing dockerd debootstrap
 install_missing() {
   local missing=()
-  command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
-  command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+  local command
+  for command in "$@"; do
+    if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$command" ]; then
+      case "$command" in
+        dockerd) missing+=(docker.io) ;;
+        *) missing+=("$command") ;;
+      esac
+    fi
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -102,6 +110,7 @@ make_base_image() {
     return 0
   fi
   local mirror rootfs
+  install_missing debootstrap
   mirror=$(debian_mirror)
   rootfs=$(mktemp -d /tmp/weir-rootfs.XXXXXX)
   log "making $BASE_IMAGE with debootstrap from $mirror"
@@ -121,7 +130,7 @@ make_base_image() {
 case "${1:-}" in
   up)
     if ! engine_answers; then
-      install_missing
+      install_missing dockerd debootstrap
       start_engine
     fi
     make_base_image
