@@ -15,6 +15,12 @@ import dev.weir.gateway.group.GroupAdminHandler;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
 import dev.weir.gateway.group.GroupMetadataLog;
+import dev.weir.gateway.group.ShareGroupHandler;
+import dev.weir.gateway.group.ShareGroups;
+import dev.weir.gateway.group.ShareOffsetsHandler;
+import dev.weir.gateway.share.ShareFetchHandler;
+import dev.weir.gateway.share.SharePartitions;
+import dev.weir.gateway.share.ShareSettings;
 import dev.weir.gateway.group.GroupOffsetsHandler;
 import dev.weir.gateway.group.OffsetExpiry;
 import dev.weir.gateway.handler.ApiVersionsHandler;
@@ -126,6 +132,16 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
                 config.getInt(GatewayConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), groupMetadata);
 
+        ShareSettings.Source shareSettings = groupId -> new ShareSettings(
+                config.getInt(GatewayConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS),
+                config.getInt(GatewayConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT),
+                config.getInt(GatewayConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS), "latest", false,
+                config.getInt(GatewayConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
+                config.getInt(GatewayConfig.GROUP_SHARE_SESSION_TIMEOUT_MS));
+        ShareGroups shareGroups = ShareGroups.open(groups, consumerGroups, groupTimers, catalog, shareSettings,
+                config.getInt(GatewayConfig.GROUP_SHARE_MAX_SIZE), groupMetadata);
+        SharePartitions sharePartitions = SharePartitions.open(store, catalog, shareSettings, groupTimers);
+
         PartitionTransactions partitionTransactions = new PartitionTransactions(store);
         TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
                 committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS));
@@ -137,6 +153,10 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.QUOTA_WINDOW_SIZE_SECONDS));
 
         KafkaEmulation emulation = KafkaEmulation.of(config.getString(GatewayConfig.EMULATE_KAFKA_VERSION));
+        ShareFetchHandler shareFetch = new ShareFetchHandler(catalog, store, sharePartitions,
+                config.getInt(GatewayConfig.GROUP_SHARE_MAX_SHARE_SESSIONS), partitionTransactions, access,
+                config.getInt(GatewayConfig.FETCH_MAX_BYTES));
+        shareGroups.wire(sharePartitions::initialize, shareFetch::memberLeft);
         registry = new ApiRegistry(emulation);
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(identity, catalog, autoCreator, access))
@@ -158,7 +178,11 @@ public final class Gateway implements AutoCloseable {
                 .register(new GroupMembershipHandler(groups, identity, access))
                 .register(new ConsumerGroupHandler(consumerGroups, groups, catalog, access))
                 .register(new GroupOffsetsHandler(groups, consumerGroups, committedOffsets, catalog, transactions, access))
-                .register(new GroupAdminHandler(groups, consumerGroups, committedOffsets, access))
+                .register(new GroupAdminHandler(groups, consumerGroups, shareGroups,
+                        groupId -> sharePartitions.delete(groupId, null), committedOffsets, access))
+                .register(new ShareGroupHandler(shareGroups, groups, consumerGroups, catalog, access))
+                .register(shareFetch)
+                .register(new ShareOffsetsHandler(shareGroups, sharePartitions, catalog, store, access))
                 .register(new ClientQuotaHandler(clientQuotas, access))
                 .register(new SaslApisHandler())
                 .register(new ScramCredentialHandler(scram, access))

@@ -20,4 +20,8 @@ public interface ApiHandler {
      * the client expects none (Produce with acks=0). Exceptions map to the request's error response.
      */
     CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request);
+
+    /** A client connection closed (its id as in {@code RequestContext.connectionId}); most handlers keep nothing per connection. */
+    default void connectionClosed(String connectionId) {
+    }
 }

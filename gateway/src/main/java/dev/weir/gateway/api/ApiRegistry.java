@@ -74,6 +74,11 @@ public final class ApiRegistry {
         };
     }
 
+    /** Tells every handler that a connection closed. */
+    public void connectionClosed(String connectionId) {
+        new java.util.LinkedHashSet<>(handlers.values()).forEach(h -> h.connectionClosed(connectionId));
+    }
+
     public ApiHandler handler(ApiKeys key) {
         return handlers.get(key);
     }

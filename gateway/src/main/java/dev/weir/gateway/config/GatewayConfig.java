@@ -55,6 +55,15 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
     public static final String GROUP_CONSUMER_ASSIGNORS = "group.consumer.assignors";
+    public static final String GROUP_SHARE_RECORD_LOCK_DURATION_MS = "group.share.record.lock.duration.ms";
+    public static final String GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS = "group.share.min.record.lock.duration.ms";
+    public static final String GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS = "group.share.max.record.lock.duration.ms";
+    public static final String GROUP_SHARE_DELIVERY_COUNT_LIMIT = "group.share.delivery.count.limit";
+    public static final String GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS = "group.share.partition.max.record.locks";
+    public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
+    public static final String GROUP_SHARE_MAX_SIZE = "group.share.max.size";
+    public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
@@ -160,6 +169,27 @@ public final class GatewayConfig extends AbstractConfig {
             .define(GROUP_CONSUMER_ASSIGNORS, Type.LIST, "uniform,range", new AssignorsValidator(), Importance.MEDIUM,
                     "Consumer protocol (KIP-848) groups: the server-side assignors offered, by name (uniform, range); "
                             + "the first is used when members ask for none.")
+            .define(GROUP_SHARE_RECORD_LOCK_DURATION_MS, Type.INT, 30000, Range.between(1000, 3600000), Importance.MEDIUM,
+                    "Share groups: how long a record handed to a consumer stays locked to it; unacknowledged by "
+                            + "then, it is released for another delivery.")
+            .define(GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, Type.INT, 15000, Range.between(1000, 30000), Importance.MEDIUM,
+                    "Share groups: the least lock duration allowed (the broker's and a group's share.record.lock.duration.ms).")
+            .define(GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS, Type.INT, 60000, Range.between(30000, 3600000),
+                    Importance.MEDIUM, "Share groups: the longest lock duration allowed.")
+            .define(GROUP_SHARE_DELIVERY_COUNT_LIMIT, Type.INT, 5, Range.between(2, 10), Importance.MEDIUM,
+                    "Share groups: how many times a record is delivered at most; released or timed out that "
+                            + "often, it is archived and never delivered again.")
+            .define(GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, Type.INT, 2000, Range.between(100, 10000), Importance.MEDIUM,
+                    "Share groups: the most records of one partition in flight (acquired or awaiting redelivery) "
+                            + "at a time.")
+            .define(GROUP_SHARE_HEARTBEAT_INTERVAL_MS, Type.INT, 5000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: how often members are told to heartbeat.")
+            .define(GROUP_SHARE_SESSION_TIMEOUT_MS, Type.INT, 45000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: a member that sends no heartbeat for this long is removed.")
+            .define(GROUP_SHARE_MAX_SIZE, Type.INT, 200, Range.between(1, 1000), Importance.MEDIUM,
+                    "Share groups: the most members one share group may have.")
+            .define(GROUP_SHARE_MAX_SHARE_SESSIONS, Type.INT, 2000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: the most share sessions (one per consumer) the gateway keeps.")
             .define(OFFSETS_RETENTION_MINUTES, Type.INT, 10080, Range.atLeast(1), Importance.MEDIUM,
                     "Committed offsets of a group that has been empty this long are removed (and then the group); "
                             + "a live consumer group's offsets of topics it no longer subscribes to expire this long "
@@ -283,6 +313,12 @@ public final class GatewayConfig extends AbstractConfig {
     public GatewayConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
         listeners(); // names without a protocol, clashing ports: refused at load, naming the key
+        int lock = getInt(GROUP_SHARE_RECORD_LOCK_DURATION_MS);
+        if (lock < getInt(GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS) || lock > getInt(GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS)) {
+            throw new org.apache.kafka.common.config.ConfigException(GROUP_SHARE_RECORD_LOCK_DURATION_MS, lock,
+                    "must be between " + GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS + " and "
+                            + GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS);
+        }
     }
 
     /** SCRAM users to create at start if missing (--add-scram). */

@@ -138,6 +138,7 @@ public final class ConsumerGroups {
     private final int heartbeatIntervalMs;
     private final Saver saver;
     private final Map<String, Group> groups = new HashMap<>();
+    private java.util.function.Predicate<String> shareGroupExists = id -> false;
 
     ConsumerGroups(GroupCoordinator classic, GroupTimer timer, Function<String, Optional<TopicMeta>> topicByName,
                    Supplier<Collection<TopicMeta>> allTopics, List<String> assignors, int sessionTimeoutMs,
@@ -173,6 +174,11 @@ public final class ConsumerGroups {
         return groups;
     }
 
+    /** Shares the group id space with share groups. */
+    void shareGroups(java.util.function.Predicate<String> exists) {
+        this.shareGroupExists = exists;
+    }
+
     // ---------------------------------------------------------------- heartbeat
 
     CompletableFuture<HeartbeatResult> heartbeat(Heartbeat h) {
@@ -180,6 +186,10 @@ public final class ConsumerGroups {
             HeartbeatResult invalid = validate(h);
             if (invalid != null) {
                 return done(invalid);
+            }
+            if (shareGroupExists.test(h.groupId())) {
+                return done(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND,
+                        "Group " + h.groupId() + " is not a consumer group."));
             }
             if (classic.inUse(h.groupId())) {
                 return done(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND,

@@ -35,16 +35,23 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class GroupAdminHandler implements ApiHandler {
     private static final String CLASSIC = "classic";
     private static final String CONSUMER = "consumer";
+    private static final String SHARE = "share";
 
     private final GroupCoordinator coordinator;
     private final ConsumerGroups consumerGroups;
     private final CommittedOffsets offsets;
+    private final ShareGroups shareGroups;
+    private final java.util.function.Function<String, CompletableFuture<Void>> shareStateDeleter;
 
     private final Access access;
 
-    public GroupAdminHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, CommittedOffsets offsets,
-                             Access access) {
+    /** {@code shareStateDeleter} drops a deleted share group's share-partition state. */
+    public GroupAdminHandler(GroupCoordinator coordinator, ConsumerGroups consumerGroups, ShareGroups shareGroups,
+                             java.util.function.Function<String, CompletableFuture<Void>> shareStateDeleter,
+                             CommittedOffsets offsets, Access access) {
         this.access = access;
+        this.shareGroups = shareGroups;
+        this.shareStateDeleter = shareStateDeleter;
         this.coordinator = coordinator;
         this.consumerGroups = consumerGroups;
         this.offsets = offsets;
@@ -82,6 +89,7 @@ public final class GroupAdminHandler implements ApiHandler {
             if (d.isEmpty()) {
                 if (r.version() >= 6) {
                     g.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(consumerGroups.exists(groupId)
+                            || shareGroups.exists(groupId)
                             ? "Group " + groupId + " is not a classic group." : "Group " + groupId + " not found.");
                 }
                 continue;
@@ -130,6 +138,14 @@ public final class GroupAdminHandler implements ApiHandler {
                 }
             });
         }
+        if (types.isEmpty() || types.contains(SHARE)) {
+            shareGroups.list().forEach((groupId, state) -> {
+                if (states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT))) {
+                    out.groups().add(new ListedGroup().setGroupId(groupId).setProtocolType(SHARE)
+                            .setGroupState(state).setGroupType(SHARE));
+                }
+            });
+        }
         return new ListGroupsResponse(out);
     }
 
@@ -144,6 +160,8 @@ public final class GroupAdminHandler implements ApiHandler {
                 continue;
             }
             CompletableFuture<Errors> deleted = consumerGroups.exists(groupId) ? consumerGroups.delete(groupId)
+                    : shareGroups.exists(groupId) ? shareGroups.delete(groupId).thenCompose(e -> e != Errors.NONE
+                    ? CompletableFuture.completedFuture(e) : shareStateDeleter.apply(groupId).thenApply(v -> e))
                     : coordinator.delete(groupId);
             all.add(deleted.thenCompose(e -> {
                 if (e == Errors.GROUP_ID_NOT_FOUND && !offsets.of(groupId).isEmpty()) {

@@ -170,6 +170,7 @@ public final class GroupCoordinator {
     private final Saver saver;
     private final Map<String, Group> groups = new HashMap<>();
     private java.util.function.Predicate<String> consumerGroupExists = id -> false;
+    private java.util.function.Predicate<String> shareGroupExists = id -> false;
 
     GroupCoordinator(GroupTimer timer, long initialRebalanceDelayMs, Saver saver) {
         this.timer = timer;
@@ -197,11 +198,17 @@ public final class GroupCoordinator {
             }
         });
         offsets.groups().forEach(id -> {
-            if (!coordinator.consumerGroupExists.test(id) && metadata.loaded().get(id) == null) {
+            if (!coordinator.consumerGroupExists.test(id) && !coordinator.shareGroupExists.test(id)
+                    && metadata.loaded().get(id) == null) {
                 coordinator.ensureGroup(id);
             }
         });
         return coordinator;
+    }
+
+    /** Shares the group id space with share groups too. */
+    void shareGroups(java.util.function.Predicate<String> exists) {
+        this.shareGroupExists = exists;
     }
 
     /** Shares the group id space with the consumer protocol's groups. */
@@ -234,7 +241,7 @@ public final class GroupCoordinator {
             return done(JoinResult.error(Errors.INVALID_SESSION_TIMEOUT, r.memberId()));
         }
         boolean unknownMember = r.memberId() == null || r.memberId().isEmpty();
-        if (consumerGroupExists.test(r.groupId())) {
+        if (consumerGroupExists.test(r.groupId()) || shareGroupExists.test(r.groupId())) {
             // Kafka converts between the protocols; Weir keeps a group on the protocol it was created with.
             return done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, r.memberId()));
         }

@@ -28,6 +28,7 @@ public final class GroupMetadataLog {
     static final String SEGMENT = "__weir_group_metadata";
     static final byte CLASSIC = 1;
     static final byte CONSUMER = 2;
+    static final byte SHARE = 4;
     private static final byte DELETED = 3;
     /** The log is compacted at start once it holds this many records more than twice the groups. */
     private static final long COMPACT_AFTER_RECORDS = 10_000;

@@ -24,6 +24,7 @@ import org.apache.kafka.common.requests.RequestContext;
 public final class ApiVersionsHandler implements ApiHandler {
     static final String GROUP_VERSION = "group.version";
     static final String TRANSACTION_VERSION = "transaction.version";
+    static final String SHARE_VERSION = "share.version";
     /** Weir's features never change while it runs. */
     private static final long FEATURES_EPOCH = 1;
 
@@ -84,5 +85,10 @@ public final class ApiVersionsHandler implements ApiHandler {
                 .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion((short) 2));
         data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                 .setName(TRANSACTION_VERSION).setMinVersionLevel((short) 2).setMaxVersionLevel((short) 2));
+        // share.version 1 is KIP-932's share groups (ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, …).
+        data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                .setName(SHARE_VERSION).setMinVersion((short) 0).setMaxVersion((short) 1));
+        data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                .setName(SHARE_VERSION).setMinVersionLevel((short) 1).setMaxVersionLevel((short) 1));
     }
 }

@@ -282,6 +282,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (auth != null) {
             auth.closed();
         }
+        if (connectionId != null) {
+            dispatcher.connectionClosed(connectionId);
+        }
         budget.forget(this);
         if (paused) {
             paused = false;

@@ -92,6 +92,15 @@ public final class RequestDispatcher {
      * Parses and serves one request of a connection whose authentication state is {@code auth};
      * null when the connection must close without an answer.
      */
+    /** A connection closed: handlers that keep state per connection (share sessions) let it go. */
+    void connectionClosed(String connectionId) {
+        try {
+            registry.connectionClosed(connectionId);
+        } catch (RuntimeException e) {
+            log.warn("Cleaning up after connection {} failed: {}", connectionId, e.toString());
+        }
+    }
+
     InFlight dispatch(ByteBuffer frame, String connectionId, InetSocketAddress remote, ConnectionAuth auth) {
         bytesIn.mark(frame.remaining() + 4L);
         RequestHeader header;
