@@ -89,7 +89,9 @@ public final class SharePartitions {
 
     public static SharePartitions open(SegmentStore store, dev.weir.gateway.catalog.TopicCatalog catalog,
                                        ShareSettings.Source settings, ScheduledExecutorService timers) {
-        return new SharePartitions(store, catalog, settings, timers, System::currentTimeMillis);
+        SharePartitions partitions = new SharePartitions(store, catalog, settings, timers, System::currentTimeMillis);
+        catalog.onDeleted(topic -> partitions.topicDeleted(topic.id()));
+        return partitions;
     }
 
     /** Initializes the group's share-partitions that have no state yet (a member is about to hear of them). */
@@ -242,7 +244,7 @@ public final class SharePartitions {
     }
 
     /** Removes every group's share-partitions of a deleted topic. */
-    void topicDeleted(Uuid topicId) {
+    private void topicDeleted(Uuid topicId) {
         Set<String> groups = new java.util.HashSet<>();
         synchronized (this) {
             partitions.keySet().forEach(k -> {
