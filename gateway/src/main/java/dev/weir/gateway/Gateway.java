@@ -131,9 +131,7 @@ public final class Gateway implements AutoCloseable {
         GroupCoordinator groups = GroupCoordinator.open(groupTimers,
                 config.getInt(GatewayConfig.GROUP_INITIAL_REBALANCE_DELAY_MS), committedOffsets, groupMetadata);
         ConsumerGroups consumerGroups = ConsumerGroups.open(groups, groupTimers, catalog,
-                config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS),
-                config.getInt(GatewayConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
-                config.getInt(GatewayConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), groupMetadata);
+                config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS), groupConfigs, groupMetadata);
 
         ShareSettings.Source shareSettings = groupId -> new ShareSettings(
                 config.getInt(GatewayConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS),
