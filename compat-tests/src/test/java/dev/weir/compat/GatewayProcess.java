@@ -63,7 +63,9 @@ public final class GatewayProcess extends BrokerProcess {
                 "--set", "group.initial.rebalance.delay.ms=0",
                 // Consumer-protocol members learn of rebalances on their next heartbeat; both brokers
                 // under test use the same short interval so group tests take seconds.
-                "--set", "group.consumer.heartbeat.interval.ms=" + Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
+                "--set", "group.consumer.heartbeat.interval.ms=" + Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS,
+                // As the Kafka brokers of these tests: the shorter interval within the bounds groups are checked against.
+                "--set", "group.consumer.min.heartbeat.interval.ms=" + Brokers.CONSUMER_HEARTBEAT_INTERVAL_MS));
         settings.forEach((key, value) -> {
             if (key.equals(EXTRA_LISTENERS)) {
                 return;

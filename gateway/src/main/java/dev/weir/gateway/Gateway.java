@@ -12,6 +12,7 @@ import dev.weir.gateway.group.CommittedOffsets;
 import dev.weir.gateway.group.ConsumerGroupHandler;
 import dev.weir.gateway.group.ConsumerGroups;
 import dev.weir.gateway.group.GroupAdminHandler;
+import dev.weir.gateway.group.GroupConfigs;
 import dev.weir.gateway.group.GroupCoordinator;
 import dev.weir.gateway.group.GroupMembershipHandler;
 import dev.weir.gateway.group.GroupMetadataLog;
@@ -73,6 +74,7 @@ public final class Gateway implements AutoCloseable {
     private final SegmentStore store;
     private final TopicCatalog catalog;
     private final CommittedOffsets committedOffsets;
+    private final GroupConfigs groupConfigs;
     private final ScheduledExecutorService groupTimers;
     private final KafkaServer server;
     private final ScheduledExecutorService background;
@@ -119,6 +121,7 @@ public final class Gateway implements AutoCloseable {
                 config.getBoolean(GatewayConfig.AUTO_CREATE_TOPICS_ENABLE), config.getInt(GatewayConfig.NUM_PARTITIONS));
 
         committedOffsets = CommittedOffsets.open(store);
+        groupConfigs = GroupConfigs.open(store, config);
         groupTimers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "weir-group-timers");
             t.setDaemon(true);
@@ -128,9 +131,7 @@ public final class Gateway implements AutoCloseable {
         GroupCoordinator groups = GroupCoordinator.open(groupTimers,
                 config.getInt(GatewayConfig.GROUP_INITIAL_REBALANCE_DELAY_MS), committedOffsets, groupMetadata);
         ConsumerGroups consumerGroups = ConsumerGroups.open(groups, groupTimers, catalog,
-                config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS),
-                config.getInt(GatewayConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS),
-                config.getInt(GatewayConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS), groupMetadata);
+                config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS), groupConfigs, groupMetadata);
 
         ShareSettings.Source shareSettings = groupId -> new ShareSettings(
                 config.getInt(GatewayConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS),
@@ -171,7 +172,7 @@ public final class Gateway implements AutoCloseable {
                 .register(new OffsetForLeaderEpochHandler(catalog, access))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
                         config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE), access))
-                .register(new ConfigHandler(catalog, topicConfigs, config, nodeId, access))
+                .register(new ConfigHandler(catalog, topicConfigs, groupConfigs, config, nodeId, access))
                 .register(new DeleteRecordsHandler(catalog, store, access))
                 .register(new ClusterHandler(identity, catalog, access))
                 .register(new TransactionHandler(transactions, catalog, partitionTransactions, access))
@@ -284,6 +285,11 @@ public final class Gateway implements AutoCloseable {
     /** The served APIs and versions, as ApiVersions advertises them. */
     public ApiRegistry registry() {
         return registry;
+    }
+
+    /** Per-group config overrides (the GROUP config resource), for the group coordinators. */
+    public GroupConfigs groupConfigs() {
+        return groupConfigs;
     }
 
     public MetricRegistry metrics() {

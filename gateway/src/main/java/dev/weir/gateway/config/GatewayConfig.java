@@ -62,6 +62,18 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS = "group.share.partition.max.record.locks";
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
+    public static final String GROUP_CONSUMER_MIN_SESSION_TIMEOUT_MS = "group.consumer.min.session.timeout.ms";
+    public static final String GROUP_CONSUMER_MAX_SESSION_TIMEOUT_MS = "group.consumer.max.session.timeout.ms";
+    public static final String GROUP_CONSUMER_MIN_HEARTBEAT_INTERVAL_MS = "group.consumer.min.heartbeat.interval.ms";
+    public static final String GROUP_CONSUMER_MAX_HEARTBEAT_INTERVAL_MS = "group.consumer.max.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_MIN_SESSION_TIMEOUT_MS = "group.share.min.session.timeout.ms";
+    public static final String GROUP_SHARE_MAX_SESSION_TIMEOUT_MS = "group.share.max.session.timeout.ms";
+    public static final String GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS = "group.share.min.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS = "group.share.max.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT = "group.share.min.delivery.count.limit";
+    public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
+    public static final String GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS = "group.share.min.partition.max.record.locks";
+    public static final String GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS = "group.share.max.partition.max.record.locks";
     public static final String GROUP_SHARE_MAX_SIZE = "group.share.max.size";
     public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
@@ -186,6 +198,30 @@ public final class GatewayConfig extends AbstractConfig {
                     "Share groups: how often members are told to heartbeat.")
             .define(GROUP_SHARE_SESSION_TIMEOUT_MS, Type.INT, 45000, Range.atLeast(1), Importance.MEDIUM,
                     "Share groups: a member that sends no heartbeat for this long is removed.")
+            .define(GROUP_CONSUMER_MIN_SESSION_TIMEOUT_MS, Type.INT, 45000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol groups: the least session timeout a group may set (consumer.session.timeout.ms).")
+            .define(GROUP_CONSUMER_MAX_SESSION_TIMEOUT_MS, Type.INT, 60000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol groups: the longest session timeout a group may set.")
+            .define(GROUP_CONSUMER_MIN_HEARTBEAT_INTERVAL_MS, Type.INT, 5000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol groups: the least heartbeat interval a group may set (consumer.heartbeat.interval.ms).")
+            .define(GROUP_CONSUMER_MAX_HEARTBEAT_INTERVAL_MS, Type.INT, 15000, Range.atLeast(1), Importance.MEDIUM,
+                    "Consumer protocol groups: the longest heartbeat interval a group may set.")
+            .define(GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, Type.INT, 45000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: the least session timeout a group may set (share.session.timeout.ms).")
+            .define(GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, Type.INT, 60000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: the longest session timeout a group may set.")
+            .define(GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, Type.INT, 5000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: the least heartbeat interval a group may set (share.heartbeat.interval.ms).")
+            .define(GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS, Type.INT, 15000, Range.atLeast(1), Importance.MEDIUM,
+                    "Share groups: the longest heartbeat interval a group may set.")
+            .define(GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, Type.INT, 2, Range.between(2, 5), Importance.MEDIUM,
+                    "Share groups: the least delivery count limit a group may set (share.delivery.count.limit).")
+            .define(GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, Type.INT, 10, Range.between(5, 25), Importance.MEDIUM,
+                    "Share groups: the most delivery count limit a group may set.")
+            .define(GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS, Type.INT, 100, Range.between(100, 2000), Importance.MEDIUM,
+                    "Share groups: the least share.partition.max.record.locks a group may set.")
+            .define(GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS, Type.INT, 4000, Range.between(2000, 10000), Importance.MEDIUM,
+                    "Share groups: the most share.partition.max.record.locks a group may set.")
             .define(GROUP_SHARE_MAX_SIZE, Type.INT, 200, Range.between(1, 1000), Importance.MEDIUM,
                     "Share groups: the most members one share group may have.")
             .define(GROUP_SHARE_MAX_SHARE_SESSIONS, Type.INT, 2000, Range.atLeast(1), Importance.MEDIUM,

@@ -134,8 +134,9 @@ public final class ConsumerGroups {
     private final Function<String, Optional<TopicMeta>> topicByName;
     private final Supplier<Collection<TopicMeta>> allTopics;
     private final List<String> assignors;
-    private final int sessionTimeoutMs;
-    private final int heartbeatIntervalMs;
+    /** A group's session timeout and heartbeat interval: its own config, else the broker's. */
+    private final java.util.function.ToIntFunction<String> sessionTimeoutMs;
+    private final java.util.function.ToIntFunction<String> heartbeatIntervalMs;
     private final Saver saver;
     private final Map<String, Group> groups = new HashMap<>();
     private java.util.function.Predicate<String> shareGroupExists = id -> false;
@@ -143,6 +144,14 @@ public final class ConsumerGroups {
     ConsumerGroups(GroupCoordinator classic, GroupTimer timer, Function<String, Optional<TopicMeta>> topicByName,
                    Supplier<Collection<TopicMeta>> allTopics, List<String> assignors, int sessionTimeoutMs,
                    int heartbeatIntervalMs, Saver saver) {
+        this(classic, timer, topicByName, allTopics, assignors, groupId -> sessionTimeoutMs,
+                groupId -> heartbeatIntervalMs, saver);
+    }
+
+    ConsumerGroups(GroupCoordinator classic, GroupTimer timer, Function<String, Optional<TopicMeta>> topicByName,
+                   Supplier<Collection<TopicMeta>> allTopics, List<String> assignors,
+                   java.util.function.ToIntFunction<String> sessionTimeoutMs,
+                   java.util.function.ToIntFunction<String> heartbeatIntervalMs, Saver saver) {
         this.classic = classic;
         this.lock = classic;
         this.timer = timer;
@@ -162,6 +171,22 @@ public final class ConsumerGroups {
     public static ConsumerGroups open(GroupCoordinator classic, ScheduledExecutorService timers, TopicCatalog catalog,
                                       List<String> assignors, int sessionTimeoutMs, int heartbeatIntervalMs,
                                       GroupMetadataLog metadata) {
+        return open(classic, timers, catalog, assignors, groupId -> sessionTimeoutMs, groupId -> heartbeatIntervalMs,
+                metadata);
+    }
+
+    /** As above, with each group's session timeout and heartbeat interval from its group configs. */
+    public static ConsumerGroups open(GroupCoordinator classic, ScheduledExecutorService timers, TopicCatalog catalog,
+                                      List<String> assignors, GroupConfigs configs, GroupMetadataLog metadata) {
+        return open(classic, timers, catalog, assignors,
+                groupId -> configs.intValue(groupId, "consumer.session.timeout.ms"),
+                groupId -> configs.intValue(groupId, "consumer.heartbeat.interval.ms"), metadata);
+    }
+
+    private static ConsumerGroups open(GroupCoordinator classic, ScheduledExecutorService timers, TopicCatalog catalog,
+                                       List<String> assignors, java.util.function.ToIntFunction<String> sessionTimeoutMs,
+                                       java.util.function.ToIntFunction<String> heartbeatIntervalMs,
+                                       GroupMetadataLog metadata) {
         ConsumerGroups groups = new ConsumerGroups(classic, GroupTimer.of(timers), catalog::byName, catalog::all,
                 assignors, sessionTimeoutMs, heartbeatIntervalMs,
                 (groupId, group) -> group == null ? metadata.delete(groupId)
@@ -287,7 +312,7 @@ public final class ConsumerGroups {
                     && (h.subscribedTopicNames() != null || h.subscribedTopicRegex() != null) && h.ownedPartitions() != null);
             Map<Uuid, Set<Integer>> assignment = fullRequest || !member.assigned.equals(before) ? copy(member.assigned) : null;
             HeartbeatResult result = new HeartbeatResult(Errors.NONE, null, member.memberId, member.memberEpoch,
-                    heartbeatIntervalMs, assignment);
+                    heartbeatIntervalMs.applyAsInt(group.groupId), assignment);
             if (!changed && !reconciled && !tookOver) {
                 // Nothing new from this heartbeat, but what it tells may come from a change (a timer's,
                 // another member's) still being written: it is answered once that is durable too.
@@ -383,7 +408,7 @@ public final class ConsumerGroups {
                     + " is not a member of group " + h.groupId() + "."));
         }
         HeartbeatResult result = new HeartbeatResult(Errors.NONE, null, member.memberId, h.memberEpoch(),
-                heartbeatIntervalMs, null);
+                heartbeatIntervalMs.applyAsInt(h.groupId()), null);
         if (h.memberEpoch() == STATIC_LEAVE_EPOCH) {
             // A static member going away for a while keeps its assignment until its session runs out.
             log.info("Static member {} ({}) of group {} left temporarily", member.instanceId, member.memberId, group.groupId);
@@ -578,8 +603,9 @@ public final class ConsumerGroups {
         long epoch = ++m.timerEpoch;
         String groupId = group.groupId;
         String memberId = m.memberId;
-        m.cancelSession = timer.schedule(sessionTimeoutMs, () -> expire(groupId, memberId, epoch,
-                "no heartbeat within " + sessionTimeoutMs + " ms"));
+        int sessionMs = sessionTimeoutMs.applyAsInt(groupId);
+        m.cancelSession = timer.schedule(sessionMs, () -> expire(groupId, memberId, epoch,
+                "no heartbeat within " + sessionMs + " ms"));
     }
 
     private void scheduleRevocation(Group group, Member m) {

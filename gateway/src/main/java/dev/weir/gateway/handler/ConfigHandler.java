@@ -7,6 +7,7 @@ import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicConfigs;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.config.GatewayConfig;
+import dev.weir.gateway.group.GroupConfigs;
 import dev.weir.gateway.security.Access;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The configuration family: DescribeConfigs (topic and broker, with defaults, sources and
- * synonyms), AlterConfigs and IncrementalAlterConfigs (topics; the broker's configuration is static).
+ * synonyms), AlterConfigs and IncrementalAlterConfigs (topics and groups; the broker's configuration is static).
  */
 public final class ConfigHandler implements ApiHandler {
     private final TopicCatalog catalog;
@@ -55,10 +56,12 @@ public final class ConfigHandler implements ApiHandler {
     private final GatewayConfig brokerConfig;
     private final int nodeId;
     private final Access access;
+    private final GroupConfigs groupConfigs;
 
-    public ConfigHandler(TopicCatalog catalog, TopicConfigs topicConfigs, GatewayConfig brokerConfig, int nodeId,
-                         Access access) {
+    public ConfigHandler(TopicCatalog catalog, TopicConfigs topicConfigs, GroupConfigs groupConfigs,
+                         GatewayConfig brokerConfig, int nodeId, Access access) {
         this.access = access;
+        this.groupConfigs = groupConfigs;
         this.catalog = catalog;
         this.topicConfigs = topicConfigs;
         this.brokerConfig = brokerConfig;
@@ -92,6 +95,9 @@ public final class ConfigHandler implements ApiHandler {
         if (type == ConfigResource.Type.TOPIC) {
             return access.allowed(context, op, ResourceType.TOPIC, name) ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED;
         }
+        if (type == ConfigResource.Type.GROUP) {
+            return access.allowed(context, op, ResourceType.GROUP, name) ? Errors.NONE : Errors.GROUP_AUTHORIZATION_FAILED;
+        }
         if (type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER) {
             return access.allowedOnCluster(context, op) ? Errors.NONE : Errors.CLUSTER_AUTHORIZATION_FAILED;
         }
@@ -101,6 +107,14 @@ public final class ConfigHandler implements ApiHandler {
     static ConfigSource source(TopicConfigs.Source s) {
         return switch (s) {
             case DYNAMIC_TOPIC_CONFIG -> ConfigSource.TOPIC_CONFIG;
+            case STATIC_BROKER_CONFIG -> ConfigSource.STATIC_BROKER_CONFIG;
+            case DEFAULT_CONFIG -> ConfigSource.DEFAULT_CONFIG;
+        };
+    }
+
+    static ConfigSource source(GroupConfigs.Source s) {
+        return switch (s) {
+            case GROUP_CONFIG -> ConfigSource.GROUP_CONFIG;
             case STATIC_BROKER_CONFIG -> ConfigSource.STATIC_BROKER_CONFIG;
             case DEFAULT_CONFIG -> ConfigSource.DEFAULT_CONFIG;
         };
@@ -185,6 +199,27 @@ public final class ConfigHandler implements ApiHandler {
                     }
                     result.configs().add(e);
                 }
+            } else if (type == ConfigResource.Type.GROUP) {
+                if (r.resourceName() == null || r.resourceName().isEmpty()) {
+                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Group name must not be empty");
+                    continue;
+                }
+                for (GroupConfigs.Described d : groupConfigs.describe(r.resourceName())) {
+                    if (keys != null && !keys.contains(d.name())) {
+                        continue;
+                    }
+                    DescribeConfigsResourceResult e = new DescribeConfigsResourceResult().setName(d.name())
+                            .setValue(d.value()).setReadOnly(false).setIsSensitive(false)
+                            .setConfigSource(source(d.source()).id()).setConfigType(type(d.type()).id())
+                            .setDocumentation(docs ? d.documentation() : null);
+                    if (synonyms) {
+                        for (GroupConfigs.Synonym s : d.synonyms()) {
+                            e.synonyms().add(new DescribeConfigsSynonym().setName(s.name()).setValue(s.value())
+                                    .setSource(source(s.source()).id()));
+                        }
+                    }
+                    result.configs().add(e);
+                }
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("Weir does not support describing " + type + " configs");
@@ -212,6 +247,15 @@ public final class ConfigHandler implements ApiHandler {
             }
             Map<String, String> replacement = new LinkedHashMap<>();
             r.configs().forEach(c -> replacement.put(c.name(), c.value()));
+            if (ConfigResource.Type.forId(r.resourceType()) == ConfigResource.Type.GROUP) {
+                all.add(groupConfigs.alter(r.resourceName(), current -> replacement, req.data().validateOnly())
+                        .handle((x, e) -> {
+                            result.setErrorCode(e == null ? Errors.NONE.code() : KafkaErrors.of(e).code())
+                                    .setErrorMessage(e == null ? null : KafkaErrors.message(e));
+                            return null;
+                        }));
+                continue;
+            }
             all.add(apply(ConfigResource.Type.forId(r.resourceType()), r.resourceName(), req.data().validateOnly(),
                     current -> replacement).handle((x, e) -> {
                         result.setErrorCode(e == null ? Errors.NONE.code() : KafkaErrors.of(e).code())
@@ -233,6 +277,15 @@ public final class ConfigHandler implements ApiHandler {
             Errors denied = authorize(context, r.resourceType(), r.resourceName(), AclOperation.ALTER_CONFIGS);
             if (denied != Errors.NONE) {
                 result.setErrorCode(denied.code()).setErrorMessage(denied.message());
+                continue;
+            }
+            if (ConfigResource.Type.forId(r.resourceType()) == ConfigResource.Type.GROUP) {
+                all.add(groupConfigs.alter(r.resourceName(), current -> groupChange(current, r), req.data().validateOnly())
+                        .handle((x, e) -> {
+                            result.setErrorCode(e == null ? Errors.NONE.code() : KafkaErrors.of(e).code())
+                                    .setErrorMessage(e == null ? null : KafkaErrors.message(e));
+                            return null;
+                        }));
                 continue;
             }
             UnaryOperator<Map<String, String>> change = current -> {
@@ -259,6 +312,39 @@ public final class ConfigHandler implements ApiHandler {
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                 .thenApply(v -> new IncrementalAlterConfigsResponse(data));
+    }
+
+    /** SET and DELETE on a group's overrides; as Kafka, APPEND and SUBTRACT only for its list key. */
+    private static Map<String, String> groupChange(Map<String, String> current,
+                                                   IncrementalAlterConfigsRequestData.AlterConfigsResource r) {
+        for (IncrementalAlterConfigsRequestData.AlterableConfig c : r.configs()) {
+            if (!GroupConfigs.names().contains(c.name()) && c.configOperation() != 1) {
+                throw new InvalidConfigurationException("Unknown group config name: " + c.name());
+            }
+            switch (c.configOperation()) {
+                case 0 -> current.put(c.name(), c.value());
+                case 1 -> current.remove(c.name());
+                case 2, 3 -> {
+                    if (!c.name().equals("streams.rack.aware.assignment.tags")) {
+                        throw new InvalidConfigurationException(
+                                "Config value append/subtract is not allowed for config key: " + c.name());
+                    }
+                    String base = current.getOrDefault(c.name(), "");
+                    List<String> values = new ArrayList<>(base.isEmpty() ? List.of() : Arrays.asList(base.split(",")));
+                    List<String> delta = c.value() == null ? List.of()
+                            : Arrays.stream(c.value().split(",")).map(String::trim).toList();
+                    if (c.configOperation() == 2) {
+                        delta.stream().filter(d -> !values.contains(d)).forEach(values::add);
+                    } else {
+                        values.removeAll(delta);
+                    }
+                    current.put(c.name(), String.join(",", values));
+                }
+                default -> throw new InvalidConfigurationException("Unknown config operation "
+                        + c.configOperation() + " for " + c.name());
+            }
+        }
+        return current;
     }
 
     private String listChange(Map<String, String> current, IncrementalAlterConfigsRequestData.AlterableConfig c) {

@@ -72,6 +72,20 @@ class ConsumerGroupsTest {
     }
 
     @Test
+    void aGroupsOwnHeartbeatIntervalIsWhatItsMembersAreTold() {
+        ConsumerGroups perGroup = new ConsumerGroups(new GroupCoordinator(timer, 0), timer,
+                n -> Optional.ofNullable(topics.get(n)), topics::values, List.of("uniform"),
+                groupId -> SESSION, groupId -> groupId.equals("g") ? 7000 : 500,
+                (id, g) -> java.util.concurrent.CompletableFuture.completedFuture(null));
+        HeartbeatResult r = perGroup.heartbeat(new Heartbeat("g", "a", 0, null, null, REBALANCE, List.of("t"), null, null,
+                Map.of(), "c", "h", (short) 1)).join();
+        assertEquals(7000, r.heartbeatIntervalMs());
+        HeartbeatResult other = perGroup.heartbeat(new Heartbeat("other", "b", 0, null, null, REBALANCE, List.of("t"),
+                null, null, Map.of(), "c", "h", (short) 1)).join();
+        assertEquals(500, other.heartbeatIntervalMs());
+    }
+
+    @Test
     void aFirstMemberGetsEveryPartitionAtEpochOne() {
         HeartbeatResult r = join("a");
         assertEquals(Errors.NONE, r.error());
