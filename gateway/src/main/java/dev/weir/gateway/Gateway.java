@@ -133,12 +133,15 @@ public final class Gateway implements AutoCloseable {
         ConsumerGroups consumerGroups = ConsumerGroups.open(groups, groupTimers, catalog,
                 config.getList(GatewayConfig.GROUP_CONSUMER_ASSIGNORS), groupConfigs, groupMetadata);
 
+        // A group's own share.* configs over the broker's group.share.* defaults, read at each use.
         ShareSettings.Source shareSettings = groupId -> new ShareSettings(
-                config.getInt(GatewayConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS),
-                config.getInt(GatewayConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT),
-                config.getInt(GatewayConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS), "latest", false,
-                config.getInt(GatewayConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
-                config.getInt(GatewayConfig.GROUP_SHARE_SESSION_TIMEOUT_MS));
+                groupConfigs.intValue(groupId, "share.record.lock.duration.ms"),
+                groupConfigs.intValue(groupId, "share.delivery.count.limit"),
+                groupConfigs.intValue(groupId, "share.partition.max.record.locks"),
+                groupConfigs.value(groupId, "share.auto.offset.reset"),
+                "read_committed".equalsIgnoreCase(groupConfigs.value(groupId, "share.isolation.level")),
+                groupConfigs.intValue(groupId, "share.heartbeat.interval.ms"),
+                groupConfigs.intValue(groupId, "share.session.timeout.ms"));
         ShareGroups shareGroups = ShareGroups.open(groups, consumerGroups, groupTimers, catalog, shareSettings,
                 config.getInt(GatewayConfig.GROUP_SHARE_MAX_SIZE), groupMetadata);
         SharePartitions sharePartitions = SharePartitions.open(store, catalog, shareSettings, groupTimers);

@@ -150,7 +150,7 @@ public final class SharePartitions {
 
     /** Where a share-partition starts when the group first reads it: {@code share.auto.offset.reset}. */
     private CompletableFuture<Long> initialStart(String segment, dev.weir.storage.SegmentInfo info, ShareSettings s) {
-        String reset = s.autoOffsetReset();
+        String reset = s.autoOffsetReset().trim().toLowerCase(java.util.Locale.ROOT);
         if ("earliest".equals(reset)) {
             return CompletableFuture.completedFuture(info.startOffset());
         }
