@@ -489,21 +489,31 @@ class ShareGroupTest {
         assertTrue(list.stdoutLines().contains(group), "--list: " + list.stdout());
 
         ProcessResult describe = tool(broker, "--describe", "--group", group);
+        assertTrue(describe.stdoutLines().stream().anyMatch(l -> List.of(l.trim().split("\\s+"))
+                .equals(List.of("GROUP", "TOPIC", "PARTITION", "START-OFFSET", "LAG"))), "--describe header: " + describe.stdout());
         System.out.println("[share-cli] " + target + " --describe:\n" + describe.stdout());
         for (int p = 0; p < 2; p++) {
             String partition = String.valueOf(p);
             assertTrue(describe.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
-                    .anyMatch(cols -> cols.size() >= 5 && cols.get(0).equals(group) && cols.get(1).equals(topic)
-                            && cols.get(2).equals(partition) && cols.contains("10")), "--describe row for partition " + p + ": " + describe.stdout());
+                    .anyMatch(cols -> cols.size() == 5 && cols.get(0).equals(group) && cols.get(1).equals(topic)
+                            && cols.get(2).equals(partition) && Long.parseLong(cols.get(3)) >= 0 && Long.parseLong(cols.get(3)) <= 10
+                            && cols.get(4).equals("0")), "--describe row (GROUP TOPIC PARTITION START-OFFSET LAG=0) for partition "
+                    + p + ": " + describe.stdout());
         }
 
         ProcessResult reset = tool(broker, "--reset-offsets", "--group", group, "--topic", topic, "--to-earliest", "--execute");
         System.out.println("[share-cli] " + target + " --reset-offsets:\n" + reset.stdout());
+        Set<List<String>> resetRows = reset.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
+                .filter(cols -> cols.size() == 4).collect(Collectors.toSet());
+        assertEquals(Set.of(List.of("GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"), List.of(group, topic, "0", "0"),
+                List.of(group, topic, "1", "0")), resetRows, "--reset-offsets: " + reset.stdout());
         awaitLags(broker, group, offsets(topic, 2, 10)).forEach((tp, info) ->
                 assertEquals(0L, info.startOffset(), "start offset after --to-earliest: " + info));
 
         ProcessResult delete = tool(broker, "--delete", "--group", group);
         System.out.println("[share-cli] " + target + " --delete:\n" + delete.stdout());
+        assertTrue(delete.stdout().contains("Deletion of requested share groups ('" + group + "') was successful."),
+                "--delete: " + delete.stdout());
         try (Admin admin = Clients.admin(broker)) {
             Await.until(Clients.TIMEOUT, "group " + group + " is gone", () -> Clients.get(admin.listGroups().all()).stream()
                     .noneMatch(g -> g.groupId().equals(group)));
