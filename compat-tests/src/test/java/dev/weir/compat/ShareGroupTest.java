@@ -444,6 +444,8 @@ class ShareGroupTest {
             String member = Uuid.randomUuid().toString();
             ShareFetchResponse opened = raw.exchange(new ShareFetchRequest.Builder(fetch(group, member, 0, topicId)).build((short) 1));
             System.out.println("[share-errors] " + target + " opened (epoch 0, not a member): " + opened.data());
+            assertEquals(Errors.NONE.code(), opened.data().errorCode(), "opened: " + opened.data());
+            assertTrue(opened.data().responses().isEmpty(), "nothing to hand out, no partition in the answer: " + opened.data());
             ShareFetchResponse wrong = raw.exchange(new ShareFetchRequest.Builder(fetch(group, member, 7, topicId)).build((short) 1));
             System.out.println("[share-errors] " + target + " wrong epoch: " + wrong.data());
             assertEquals(Errors.INVALID_SHARE_SESSION_EPOCH.code(), wrong.data().errorCode(), "wrong epoch: " + wrong.data());

@@ -206,7 +206,6 @@ public final class ShareFetchHandler implements ApiHandler {
             fetched = acked.handle((v, e) -> null).thenCompose(v -> attempt(context, d.groupId(), d.memberId(), all,
                     settings, maxBytes, maxRecords, strict, deadline));
         }
-        boolean full = epoch == ShareRequestMetadata.INITIAL_EPOCH;
         ShareSessions.Session s = session;
         return fetched.thenCombine(acked.handle((v, e) -> e), (results, ackFailure) -> {
             if (ackFailure != null) {
@@ -214,9 +213,9 @@ public final class ShareFetchHandler implements ApiHandler {
             }
             LinkedHashMap<TopicIdPartition, ShareFetchResponseData.PartitionData> parts = new LinkedHashMap<>();
             results.forEach((tp, f) -> {
-                if (!full && f.error == Errors.NONE && f.acquired.isEmpty() && !ackResults.containsKey(tp)) {
+                if (f.error == Errors.NONE && f.acquired.isEmpty() && !ackResults.containsKey(tp)) {
                     f.release();
-                    return; // a subsequent response carries only what has news
+                    return; // as Kafka: a response carries only partitions with news
                 }
                 ShareFetchResponseData.PartitionData pd = new ShareFetchResponseData.PartitionData()
                         .setErrorCode(f.error.code()).setErrorMessage(f.error == Errors.NONE ? null : f.error.message())
