@@ -792,12 +792,7 @@ public final class ConsumerGroups {
         return GroupMetadataLog.encode(out -> {
             out.writeInt(g.groupEpoch);
             out.writeInt(g.assignmentEpoch);
-            out.writeInt(g.subscribedTopics.size());
-            for (Map.Entry<Uuid, Integer> e : g.subscribedTopics.entrySet()) {
-                out.writeLong(e.getKey().getMostSignificantBits());
-                out.writeLong(e.getKey().getLeastSignificantBits());
-                out.writeInt(e.getValue());
-            }
+            GroupMetadataLog.writeTopicCounts(out, g.subscribedTopics);
             out.writeInt(g.members.size());
             for (Member m : g.members.values()) {
                 GroupMetadataLog.writeString(out, m.memberId);
@@ -841,12 +836,7 @@ public final class ConsumerGroups {
         GroupMetadataLog.decode(state, in -> {
             g.groupEpoch = in.readInt();
             g.assignmentEpoch = in.readInt();
-            Map<Uuid, Integer> topics = new TreeMap<>();
-            int n = in.readInt();
-            for (int i = 0; i < n; i++) {
-                topics.put(new Uuid(in.readLong(), in.readLong()), in.readInt());
-            }
-            g.subscribedTopics = topics;
+            g.subscribedTopics = GroupMetadataLog.readTopicCounts(in);
             int members = in.readInt();
             for (int i = 0; i < members; i++) {
                 Member m = new Member();

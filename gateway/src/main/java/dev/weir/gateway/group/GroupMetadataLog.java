@@ -2,12 +2,9 @@ package dev.weir.gateway.group;
 
 import dev.weir.gateway.state.RecordLog;
 import dev.weir.storage.SegmentStore;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -108,21 +105,14 @@ public final class GroupMetadataLog {
     }
 
     static byte[] encode(Writer writer) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writer.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return dev.weir.gateway.state.RecordBytes.encode(writer::write);
     }
 
     static void decode(byte[] b, Reader reader) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
+        dev.weir.gateway.state.RecordBytes.decode(b, in -> {
             reader.read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+            return null;
+        });
     }
 
     static void writeString(DataOutputStream out, String s) throws IOException {
@@ -146,6 +136,25 @@ public final class GroupMetadataLog {
     static byte[] readBytes(DataInputStream in) throws IOException {
         int n = in.readInt();
         return n < 0 ? null : in.readNBytes(n);
+    }
+
+    /** A group's subscribed topics with their partition counts (a change re-assigns). */
+    static void writeTopicCounts(DataOutputStream out, Map<Uuid, Integer> topics) throws IOException {
+        out.writeInt(topics.size());
+        for (Map.Entry<Uuid, Integer> e : topics.entrySet()) {
+            out.writeLong(e.getKey().getMostSignificantBits());
+            out.writeLong(e.getKey().getLeastSignificantBits());
+            out.writeInt(e.getValue());
+        }
+    }
+
+    static Map<Uuid, Integer> readTopicCounts(DataInputStream in) throws IOException {
+        Map<Uuid, Integer> topics = new TreeMap<>();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            topics.put(new Uuid(in.readLong(), in.readLong()), in.readInt());
+        }
+        return topics;
     }
 
     static void writePartitions(DataOutputStream out, Map<Uuid, Set<Integer>> partitions) throws IOException {

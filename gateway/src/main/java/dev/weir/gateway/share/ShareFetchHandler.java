@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ShareAcknowledgeRequestData;
 import org.apache.kafka.common.message.ShareAcknowledgeResponseData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
@@ -114,14 +115,9 @@ public final class ShareFetchHandler implements ApiHandler {
 
     private CompletableFuture<AbstractResponse> fetch(RequestContext context, ShareFetchRequest request) {
         ShareFetchRequestData d = request.data();
-        if (d.groupId() == null) {
-            return done(request.getErrorResponse(0, Errors.INVALID_REQUEST.exception("Invalid group id in the request.")));
-        }
-        if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, d.groupId())) {
-            return done(request.getErrorResponse(0, Errors.GROUP_AUTHORIZATION_FAILED.exception()));
-        }
-        if (d.memberId() == null || d.memberId().isEmpty()) {
-            return done(request.getErrorResponse(0, Errors.INVALID_REQUEST.exception("Invalid member id in the request.")));
+        ApiException refused = refusal(context, d.groupId(), d.memberId());
+        if (refused != null) {
+            return done(request.getErrorResponse(0, refused));
         }
         boolean renew = request.version() >= 2 && d.isRenewAck();
         if (renew && (d.maxBytes() != 0 || d.minBytes() != 0 || d.maxRecords() != 0 || d.maxWaitMs() != 0)) {
@@ -498,14 +494,9 @@ public final class ShareFetchHandler implements ApiHandler {
 
     private CompletableFuture<AbstractResponse> acknowledge(RequestContext context, ShareAcknowledgeRequest request) {
         ShareAcknowledgeRequestData d = request.data();
-        if (d.groupId() == null) {
-            return done(request.getErrorResponse(0, Errors.INVALID_REQUEST.exception("Invalid group id in the request.")));
-        }
-        if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, d.groupId())) {
-            return done(request.getErrorResponse(0, Errors.GROUP_AUTHORIZATION_FAILED.exception()));
-        }
-        if (d.memberId() == null || d.memberId().isEmpty()) {
-            return done(request.getErrorResponse(0, Errors.INVALID_REQUEST.exception("Invalid member id in the request.")));
+        ApiException refused = refusal(context, d.groupId(), d.memberId());
+        if (refused != null) {
+            return done(request.getErrorResponse(0, refused));
         }
         ShareSessions.SessionKey key = new ShareSessions.SessionKey(d.groupId(), d.memberId());
         int epoch = d.shareSessionEpoch();
@@ -566,6 +557,20 @@ public final class ShareFetchHandler implements ApiHandler {
             }
             return new ShareAcknowledgeResponse(out);
         });
+    }
+
+    /** As Kafka, before any session work: a group id, READ on the group, a member id. */
+    private ApiException refusal(RequestContext context, String groupId, String memberId) {
+        if (groupId == null) {
+            return Errors.INVALID_REQUEST.exception("Invalid group id in the request.");
+        }
+        if (!access.allowed(context, AclOperation.READ, ResourceType.GROUP, groupId)) {
+            return Errors.GROUP_AUTHORIZATION_FAILED.exception();
+        }
+        if (memberId == null || memberId.isEmpty()) {
+            return Errors.INVALID_REQUEST.exception("Invalid member id in the request.");
+        }
+        return null;
     }
 
     private static CompletableFuture<AbstractResponse> done(AbstractResponse response) {

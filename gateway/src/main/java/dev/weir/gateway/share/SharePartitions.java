@@ -1,13 +1,10 @@
 package dev.weir.gateway.share;
 
+import dev.weir.gateway.state.RecordBytes;
 import dev.weir.gateway.state.RecordLog;
 import dev.weir.storage.SegmentStore;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,7 +74,7 @@ public final class SharePartitions {
         this.records = RecordLog.open(store, SEGMENT, record -> replay(record, loaded));
         loaded.forEach((key, bytes) -> {
             int limit = settings.of(key.groupId()).deliveryCountLimit();
-            partitions.put(key, new Entry(key, decode(bytes, in -> SharePartition.read(in, limit))));
+            partitions.put(key, new Entry(key, RecordBytes.decode(bytes, in -> SharePartition.read(in, limit))));
         });
         if (records.replayed() > COMPACT_AFTER_RECORDS + 2L * partitions.size()) {
             List<ByteBuffer> live = new ArrayList<>();
@@ -338,20 +335,17 @@ public final class SharePartitions {
     // ---------------------------------------------------------------- encoding
 
     private static byte[] encodeState(Entry e) {
-        return encode(out -> {
+        return RecordBytes.encode(out -> {
             out.writeByte(STATE);
             writeKey(out, e.key);
-            ByteArrayOutputStream state = new ByteArrayOutputStream();
-            try (DataOutputStream s = new DataOutputStream(state)) {
-                e.state.write(s);
-            }
-            out.writeInt(state.size());
-            state.writeTo(out);
+            byte[] state = RecordBytes.encode(e.state::write);
+            out.writeInt(state.length);
+            out.write(state);
         });
     }
 
     private static byte[] encodeDeleted(Key key) {
-        return encode(out -> {
+        return RecordBytes.encode(out -> {
             out.writeByte(DELETED);
             writeKey(out, key);
         });
@@ -367,7 +361,7 @@ public final class SharePartitions {
     private static void replay(ByteBuffer record, Map<Key, byte[]> loaded) {
         byte[] b = new byte[record.remaining()];
         record.duplicate().get(b);
-        decode(b, in -> {
+        RecordBytes.decode(b, in -> {
             byte type = in.readByte();
             Key key = new Key(in.readUTF(), new Uuid(in.readLong(), in.readLong()), in.readInt());
             loaded.remove(key);
@@ -376,31 +370,5 @@ public final class SharePartitions {
             }
             return null;
         });
-    }
-
-    private interface Writer {
-        void write(DataOutputStream out) throws IOException;
-    }
-
-    private interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
-    }
-
-    private static byte[] encode(Writer writer) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writer.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static <T> T decode(byte[] b, Reader<T> reader) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-            return reader.read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
