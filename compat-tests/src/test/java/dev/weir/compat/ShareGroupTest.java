@@ -33,13 +33,21 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.ShareAcknowledgeRequestData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
+import org.apache.kafka.common.message.ShareFetchResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.ShareAcknowledgeRequest;
+import org.apache.kafka.common.requests.ShareAcknowledgeResponse;
 import org.apache.kafka.common.requests.ShareFetchRequest;
 import org.apache.kafka.common.requests.ShareFetchResponse;
 import org.apache.kafka.common.requests.ShareGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.ShareGroupHeartbeatResponse;
+import org.apache.kafka.common.requests.ShareRequestMetadata;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -457,6 +465,105 @@ class ShareGroupTest {
             System.out.println("[share-errors] " + target + " heartbeat on a consumer group: " + hb.data());
             assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), hb.data().errorCode(), "heartbeat on a consumer group: " + hb.data());
         }
+    }
+
+    // 8b
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void acknowledgementRefusalsAreKafkas(Target target) {
+        Broker broker = brokers.on(target);
+        String topic = Clients.uniqueTopic("share-acks");
+        String group = Clients.uniqueTopic("share-acks-g");
+        Clients.createTopics(broker, Clients.topic(topic, 1));
+        ShareGroups.startAtEarliest(broker, group);
+        ShareGroups.produce(broker, topic, 1, "a", 5);
+        Uuid topicId;
+        try (Admin admin = Clients.admin(broker)) {
+            topicId = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic).topicId();
+        }
+        String member = Uuid.randomUuid().toString();
+        try (RawKafkaConnection raw = RawKafkaConnection.open(broker)) {
+            // As a client does first: find the coordinator (Kafka creates its offsets topic then).
+            Await.until(Clients.TIMEOUT, "a coordinator for the group", () -> {
+                FindCoordinatorResponse r = raw.exchange(new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData()
+                        .setKeyType((byte) 0).setCoordinatorKeys(List.of(group))).build((short) 4));
+                return r.data().coordinators().get(0).errorCode() == Errors.NONE.code();
+            });
+            int[] memberEpoch = {0};
+            int[] sessionEpoch = {0};
+            List<ShareFetchResponseData.AcquiredRecords> acquired = new ArrayList<>();
+            // Join, then fetch until the group's share-partition hands out the five records.
+            Await.until(Clients.TIMEOUT, "the member acquires the records", () -> {
+                ShareGroupHeartbeatResponse hb = raw.exchange(new ShareGroupHeartbeatRequest.Builder(
+                        new ShareGroupHeartbeatRequestData().setGroupId(group).setMemberId(member)
+                                .setMemberEpoch(memberEpoch[0]).setSubscribedTopicNames(List.of(topic))).build((short) 1));
+                Errors hbError = Errors.forCode(hb.data().errorCode());
+                if (hbError == Errors.NOT_COORDINATOR || hbError == Errors.COORDINATOR_LOAD_IN_PROGRESS) {
+                    return false; // Kafka: its coordinator is still loading; a client retries too
+                }
+                assertEquals(Errors.NONE, hbError, "heartbeat: " + hb.data());
+                memberEpoch[0] = hb.data().memberEpoch();
+                ShareFetchResponse f = raw.exchange(new ShareFetchRequest.Builder(
+                        fetch(group, member, sessionEpoch[0], topicId).setMaxWaitMs(500)).build((short) 1));
+                assertEquals(Errors.NONE.code(), f.data().errorCode(), "fetch: " + f.data());
+                sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+                f.data().responses().forEach(t -> t.partitions().forEach(p -> acquired.addAll(p.acquiredRecords())));
+                return acquired.stream().mapToLong(a -> a.lastOffset() - a.firstOffset() + 1).sum() == 5;
+            });
+
+            // Accepting records the member holds: fine; accepting them again (now below the start): ignored.
+            assertEquals(Errors.NONE, ackError(raw, group, member, sessionEpoch[0], topicId, 0, 1, ACCEPT));
+            sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+            assertEquals(Errors.NONE, ackError(raw, group, member, sessionEpoch[0], topicId, 0, 1, ACCEPT));
+            sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+            // A record handed back is no longer the member's to accept: INVALID_RECORD_STATE.
+            assertEquals(Errors.NONE, ackError(raw, group, member, sessionEpoch[0], topicId, 2, 2, RELEASE));
+            sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+            assertEquals(Errors.INVALID_RECORD_STATE, ackError(raw, group, member, sessionEpoch[0], topicId, 2, 2, ACCEPT));
+            sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+            // An offset past what was handed out: INVALID_REQUEST.
+            assertEquals(Errors.INVALID_REQUEST, ackError(raw, group, member, sessionEpoch[0], topicId, 50, 50, ACCEPT));
+            sessionEpoch[0] = ShareRequestMetadata.nextEpoch(sessionEpoch[0]);
+
+            // ShareAcknowledge cannot open a session, nor skip an epoch.
+            ShareAcknowledgeResponse initial = raw.exchange(new ShareAcknowledgeRequest.Builder(
+                    ack(group, member, 0, topicId, 3, 3, ACCEPT)).build((short) 1));
+            assertEquals(Errors.INVALID_SHARE_SESSION_EPOCH.code(), initial.data().errorCode(), "epoch 0: " + initial.data());
+            ShareAcknowledgeResponse skipped = raw.exchange(new ShareAcknowledgeRequest.Builder(
+                    ack(group, member, sessionEpoch[0] + 5, topicId, 3, 3, ACCEPT)).build((short) 1));
+            assertEquals(Errors.INVALID_SHARE_SESSION_EPOCH.code(), skipped.data().errorCode(), "skipped epoch: " + skipped.data());
+            // The final epoch closes the session, acknowledging on the way; then it is gone.
+            assertEquals(Errors.NONE, ackError(raw, group, member, ShareRequestMetadata.FINAL_EPOCH, topicId, 3, 4, ACCEPT));
+            ShareAcknowledgeResponse gone = raw.exchange(new ShareAcknowledgeRequest.Builder(
+                    ack(group, member, sessionEpoch[0], topicId, 3, 3, ACCEPT)).build((short) 1));
+            assertEquals(Errors.SHARE_SESSION_NOT_FOUND.code(), gone.data().errorCode(), "after the final epoch: " + gone.data());
+        }
+    }
+
+    private static final byte ACCEPT = 1;
+    private static final byte RELEASE = 2;
+
+    private static Errors ackError(RawKafkaConnection raw, String group, String member, int epoch, Uuid topicId,
+                                   long first, long last, byte type) {
+        ShareAcknowledgeResponse r = raw.exchange(new ShareAcknowledgeRequest.Builder(
+                ack(group, member, epoch, topicId, first, last, type)).build((short) 1));
+        assertEquals(Errors.NONE.code(), r.data().errorCode(), "acknowledge: " + r.data());
+        return Errors.forCode(r.data().responses().iterator().next().partitions().get(0).errorCode());
+    }
+
+    private static ShareAcknowledgeRequestData ack(String group, String member, int epoch, Uuid topicId, long first,
+                                                   long last, byte type) {
+        ShareAcknowledgeRequestData.AcknowledgeTopicCollection topics = new ShareAcknowledgeRequestData.AcknowledgeTopicCollection();
+        ShareAcknowledgeRequestData.AcknowledgeTopic t = new ShareAcknowledgeRequestData.AcknowledgeTopic().setTopicId(topicId);
+        ShareAcknowledgeRequestData.AcknowledgePartitionCollection partitions =
+                new ShareAcknowledgeRequestData.AcknowledgePartitionCollection();
+        partitions.add(new ShareAcknowledgeRequestData.AcknowledgePartition().setPartitionIndex(0)
+                .setAcknowledgementBatches(List.of(new ShareAcknowledgeRequestData.AcknowledgementBatch()
+                        .setFirstOffset(first).setLastOffset(last).setAcknowledgeTypes(List.of(type)))));
+        t.setPartitions(partitions);
+        topics.add(t);
+        return new ShareAcknowledgeRequestData().setGroupId(group).setMemberId(member).setShareSessionEpoch(epoch)
+                .setTopics(topics);
     }
 
     private static ShareFetchRequestData fetch(String group, String member, int epoch, Uuid topicId) {

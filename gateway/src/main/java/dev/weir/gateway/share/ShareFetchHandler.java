@@ -470,9 +470,11 @@ public final class ShareFetchHandler implements ApiHandler {
                     released |= type == SharePartition.RELEASE;
                 }
             }
-            if (!e.state.acknowledgeAll(memberId, ranges, types, settings.deliveryCountLimit(),
-                    partitions.now() + settings.lockDurationMs())) {
-                return Errors.INVALID_RECORD_STATE;
+            SharePartition.AckResult result = e.state.acknowledgeAll(memberId, ranges, types,
+                    settings.deliveryCountLimit(), partitions.now() + settings.lockDurationMs());
+            if (result != SharePartition.AckResult.DONE) {
+                return result == SharePartition.AckResult.INVALID_REQUEST ? Errors.INVALID_REQUEST
+                        : Errors.INVALID_RECORD_STATE;
             }
             writes.add(partitions.save(e));
         }

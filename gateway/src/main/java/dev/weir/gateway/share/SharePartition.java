@@ -165,28 +165,35 @@ final class SharePartition {
         return out;
     }
 
+    /** How a partition's acknowledgements went, as Kafka tells it. */
+    enum AckResult { DONE, INVALID_RECORD_STATE, INVALID_REQUEST }
+
     /**
      * Applies a partition's acknowledgement batches of {@code member}, each as (first, last) with one
-     * type for the whole range or one per offset. All or nothing: false (Kafka's INVALID_RECORD_STATE)
-     * when any offset is not acquired by the member, or a type is unknown.
+     * type for the whole range or one per offset. As Kafka: offsets below the start are done and
+     * skipped; a batch past the window or with an unknown type is an invalid request; an offset not
+     * acquired by the member is an invalid record state. All or nothing.
      */
-    boolean acknowledgeAll(String member, List<long[]> ranges, List<byte[]> types, int deliveryLimit,
-                           long renewedDeadline) {
+    AckResult acknowledgeAll(String member, List<long[]> ranges, List<byte[]> types, int deliveryLimit,
+                             long renewedDeadline) {
         for (int b = 0; b < ranges.size(); b++) {
             long first = ranges.get(b)[0];
             long last = ranges.get(b)[1];
             byte[] t = types.get(b);
             if (first > last || t.length == 0 || (t.length != 1 && t.length != last - first + 1)) {
-                return false;
+                return AckResult.INVALID_REQUEST;
             }
-            for (long o = first; o <= last; o++) {
+            if (last >= start && (first >= endOffset() || last >= endOffset())) {
+                return AckResult.INVALID_REQUEST;
+            }
+            for (long o = Math.max(first, start); o <= last; o++) {
                 byte type = t.length == 1 ? t[0] : t[(int) (o - first)];
-                if (type < GAP || type > RENEW || o < start || o >= endOffset()) {
-                    return false;
+                if (type < GAP || type > RENEW) {
+                    return AckResult.INVALID_REQUEST;
                 }
                 int i = (int) (o - start);
                 if (states[i] != ACQUIRED || !member.equals(owners[i])) {
-                    return false;
+                    return AckResult.INVALID_RECORD_STATE;
                 }
             }
         }
@@ -194,7 +201,7 @@ final class SharePartition {
             long first = ranges.get(b)[0];
             long last = ranges.get(b)[1];
             byte[] t = types.get(b);
-            for (long o = first; o <= last; o++) {
+            for (long o = Math.max(first, start); o <= last; o++) {
                 byte type = t.length == 1 ? t[0] : t[(int) (o - first)];
                 int i = (int) (o - start);
                 switch (type) {
@@ -207,7 +214,7 @@ final class SharePartition {
         }
         // Offsets are checked against the window as it was: advancing only after all batches keeps indexes valid.
         advance();
-        return true;
+        return AckResult.DONE;
     }
 
     /** Releases every acquired offset whose lock ran out by {@code now}; whether any was. */

@@ -26,6 +26,11 @@ class SharePartitionTest {
     }
 
     private static boolean ack(SharePartition p, String member, long first, long last, byte type) {
+        return p.acknowledgeAll(member, List.of(new long[] {first, last}), List.of(new byte[] {type}), LIMIT, 0)
+                == SharePartition.AckResult.DONE;
+    }
+
+    private static SharePartition.AckResult ackResult(SharePartition p, String member, long first, long last, byte type) {
         return p.acknowledgeAll(member, List.of(new long[] {first, last}), List.of(new byte[] {type}), LIMIT, 0);
     }
 
@@ -36,10 +41,17 @@ class SharePartitionTest {
                 p.acquire("a", 0, batches(0, 4, 5, 9), 500, LOCKS, 1000, false));
         // Another member finds nothing available.
         assertEquals(List.of(), p.acquire("b", p.nextFetchOffset(), batches(0, 4, 5, 9), 500, LOCKS, 1000, false));
-        assertFalse(ack(p, "b", 0, 4, SharePartition.ACCEPT), "only the owner acknowledges");
+        assertEquals(SharePartition.AckResult.INVALID_RECORD_STATE, ackResult(p, "b", 0, 4, SharePartition.ACCEPT),
+                "only the owner acknowledges");
         assertTrue(ack(p, "a", 0, 4, SharePartition.ACCEPT));
         assertEquals(5, p.startOffset());
-        assertFalse(ack(p, "a", 0, 4, SharePartition.ACCEPT), "an acknowledged record is not acknowledged again");
+        assertEquals(SharePartition.AckResult.DONE, ackResult(p, "a", 0, 4, SharePartition.ACCEPT),
+                "as Kafka: offsets below the start are done already, and skipped");
+        assertEquals(SharePartition.AckResult.INVALID_REQUEST, ackResult(p, "a", 20, 20, SharePartition.ACCEPT),
+                "past what was handed out");
+        assertTrue(ack(p, "a", 5, 5, SharePartition.RELEASE));
+        assertEquals(SharePartition.AckResult.INVALID_RECORD_STATE, ackResult(p, "a", 5, 5, SharePartition.ACCEPT),
+                "a released record is no longer the member's");
     }
 
     @Test
@@ -71,10 +83,11 @@ class SharePartitionTest {
     void acknowledgementsOfAPartitionApplyAllOrNothing() {
         SharePartition p = new SharePartition(0);
         p.acquire("a", 0, batches(0, 3), 500, LOCKS, 1000, false);
-        assertFalse(p.acknowledgeAll("a", List.of(new long[] {0, 1}, new long[] {3, 4}),
+        assertEquals(SharePartition.AckResult.INVALID_REQUEST, p.acknowledgeAll("a",
+                List.of(new long[] {0, 1}, new long[] {3, 4}),
                 List.of(new byte[] {SharePartition.ACCEPT}, new byte[] {SharePartition.ACCEPT}), LIMIT, 0));
         assertEquals(SharePartition.ACQUIRED, p.state(0), "nothing applied");
-        assertTrue(p.acknowledgeAll("a", List.of(new long[] {0, 3}),
+        assertEquals(SharePartition.AckResult.DONE, p.acknowledgeAll("a", List.of(new long[] {0, 3}),
                 List.of(new byte[] {SharePartition.ACCEPT, SharePartition.RELEASE, SharePartition.REJECT,
                         SharePartition.ACCEPT}), LIMIT, 0));
         assertEquals(1, p.startOffset());
