@@ -619,6 +619,27 @@ class ShareGroupTest {
         awaitLags(broker, group, offsets(topic, 2, 10)).forEach((tp, info) ->
                 assertEquals(0L, info.startOffset(), "start offset after --to-earliest: " + info));
 
+        ProcessResult state = tool(broker, "--describe", "--group", group, "--state");
+        System.out.println("[share-cli] " + target + " --describe --state:\n" + state.stdout());
+        assertTrue(state.stdoutLines().stream().anyMatch(l -> l.contains(group) && l.contains("Empty")),
+                "--describe --state shows the empty group: " + state.stdout());
+        ProcessResult members = tool(broker, "--describe", "--group", group, "--members");
+        System.out.println("[share-cli] " + target + " --describe --members:\n" + members.stdout());
+        assertTrue(members.stdoutLines().stream().noneMatch(l -> l.contains(group)),
+                "--describe --members of an empty group lists no member: " + members.stdout());
+
+        ProcessResult deleteOffsets = tool(broker, "--delete-offsets", "--group", group, "--topic", topic);
+        System.out.println("[share-cli] " + target + " --delete-offsets:\n" + deleteOffsets.stdout());
+        assertTrue(deleteOffsets.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
+                .anyMatch(cols -> cols.equals(List.of(topic, "Successful"))), "--delete-offsets: " + deleteOffsets.stdout());
+        ProcessResult after = tool(broker, "--describe", "--group", group);
+        assertTrue(after.stdout().contains("Share group '" + group + "' has no offset information."),
+                "--describe after --delete-offsets: " + after.stdout());
+        System.out.println("[share-cli] " + target + " --describe after --delete-offsets:\n" + after.stdout());
+        assertTrue(after.stdoutLines().stream().map(l -> List.of(l.trim().split("\\s+")))
+                .noneMatch(cols -> cols.size() == 5 && cols.get(1).equals(topic) && cols.get(3).matches("\\d+")),
+                "no start offsets of " + topic + " after --delete-offsets: " + after.stdout());
+
         ProcessResult delete = tool(broker, "--delete", "--group", group);
         System.out.println("[share-cli] " + target + " --delete:\n" + delete.stdout());
         assertTrue(delete.stdout().contains("Deletion of requested share groups ('" + group + "') was successful."),
