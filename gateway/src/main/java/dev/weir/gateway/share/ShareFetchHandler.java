@@ -146,9 +146,8 @@ public final class ShareFetchHandler implements ApiHandler {
                 if (acks) {
                     return done(request.getErrorResponse(0, Errors.INVALID_REQUEST.exception()));
                 }
-                ShareSessions.Session[] replaced = new ShareSessions.Session[1];
                 try {
-                    session = sessions.open(key, context.connectionId, wanted, replaced);
+                    session = sessions.open(key, context.connectionId, wanted);
                 } catch (ShareSessions.SessionError e) {
                     // As Kafka: a client refused for want of sessions hears so after its wait.
                     CompletableFuture<AbstractResponse> later = new CompletableFuture<>();

@@ -49,12 +49,12 @@ final class ShareSessions {
     }
 
     /**
-     * Opens a session (epoch 0: a previous one of the member is replaced; its acquired records are the
-     * caller's to release, returned as {@code replaced}) with the partitions of the request.
+     * Opens a session (epoch 0) with the partitions of the request. As Kafka, a previous session of the
+     * member is dropped without releasing its records: their locks run out.
      */
-    synchronized Session open(SessionKey key, String connectionId, List<TopicIdPartition> partitions,
-                              Session[] replaced) throws SessionError {
-        replaced[0] = sessions.remove(key);
+    synchronized Session open(SessionKey key, String connectionId, List<TopicIdPartition> partitions)
+            throws SessionError {
+        sessions.remove(key);
         if (sessions.size() >= maxSessions) {
             throw new SessionError(Errors.SHARE_SESSION_LIMIT_REACHED);
         }
