@@ -137,6 +137,18 @@ final class ContainerEnv implements AutoCloseable {
         txn.close();
     }
 
+    /** A table by its {@link ChangeRecord} id. */
+    Dbi<ByteBuffer> table(byte id) {
+        return switch (id) {
+            case ChangeRecord.SEGMENTS -> segments;
+            case ChangeRecord.ENTRIES -> entries;
+            case ChangeRecord.TIME_INDEX -> timeIndex;
+            case ChangeRecord.ATTRIBUTES -> attributes;
+            case ChangeRecord.META -> meta;
+            default -> throw new StorageException("corrupt change record: unknown table " + id);
+        };
+    }
+
     /** Only the container's sequencer writes. */
     Txn<ByteBuffer> beginWrite() {
         return env.txnWrite();

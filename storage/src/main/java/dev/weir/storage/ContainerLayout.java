@@ -27,6 +27,8 @@ final class ContainerLayout {
     static final String FORMAT_KEY = "format";
     static final String NEXT_SEGMENT_ID_KEY = "next-segment-id";
     static final String TICK_KEY = "tick";
+    /** The log index of the last change record a replicated container applied. */
+    static final String APPLIED_INDEX_KEY = "applied-index";
 
     /** Entry value header: base offset, max timestamp. */
     static final int ENTRY_HEADER_BYTES = 16;

@@ -42,6 +42,8 @@ final class GroupTxn {
     private boolean rejectAppends;
     private long appendLimitBytes;
     private final List<java.util.function.Consumer<ReadIndex>> cacheChanges = new java.util.ArrayList<>();
+    /** Collects this group's writes for replication; null on a single node. */
+    private ChangeRecord changes;
 
     GroupTxn(ContainerEnv db, Map<String, SegmentMetadata> published) {
         this.db = db;
@@ -49,7 +51,14 @@ final class GroupTxn {
     }
 
     void begin(Txn<ByteBuffer> txn, long nextSegmentId, boolean rejectAppends, long appendLimitBytes) {
+        begin(txn, nextSegmentId, rejectAppends, appendLimitBytes, null);
+    }
+
+    /** Begins a group whose writes are also recorded in {@code changes} (begun by the caller). */
+    void begin(Txn<ByteBuffer> txn, long nextSegmentId, boolean rejectAppends, long appendLimitBytes,
+               ChangeRecord changes) {
         this.txn = txn;
+        this.changes = changes;
         this.nextSegmentId = nextSegmentId;
         this.segmentIdUsed = false;
         this.freedSpace = false;
@@ -78,8 +87,38 @@ final class GroupTxn {
         cacheChanges.clear();
     }
 
+    /** Hands over the cache changes of the group (for a proposal applied later); clears them here. */
+    List<java.util.function.Consumer<ReadIndex>> takeCacheChanges() {
+        List<java.util.function.Consumer<ReadIndex>> taken = new ArrayList<>(cacheChanges);
+        cacheChanges.clear();
+        return taken;
+    }
+
     void end() {
         txn = null;
+        changes = null;
+    }
+
+    private void put(Dbi<ByteBuffer> table, byte tableId, ByteBuffer k, ByteBuffer v) {
+        table.put(txn, k, v);
+        if (changes != null) {
+            changes.put(tableId, k, v);
+        }
+    }
+
+    private void del(Dbi<ByteBuffer> table, byte tableId, ByteBuffer k) {
+        table.delete(txn, k);
+        if (changes != null) {
+            changes.delete(tableId, k);
+        }
+    }
+
+    /** Deletes the cursor's current record, recording the key first. */
+    private void del(Cursor<ByteBuffer> c, byte tableId) {
+        if (changes != null) {
+            changes.delete(tableId, c.key());
+        }
+        c.delete();
     }
 
     /** True when the map is full and appends of this group must fail with StorageFullException. */
@@ -137,12 +176,12 @@ final class GroupTxn {
     }
 
     void delete(String segment, SegmentMetadata m) {
-        deleteAll(db.entries, m.id());
-        deleteAll(db.timeIndex, m.id());
-        deleteAll(db.attributes, m.id());
+        deleteAll(db.entries, ChangeRecord.ENTRIES, m.id());
+        deleteAll(db.timeIndex, ChangeRecord.TIME_INDEX, m.id());
+        deleteAll(db.attributes, ChangeRecord.ATTRIBUTES, m.id());
         ByteBuffer k = ContainerLayout.nameKey(name, segment);
         if (k != null) {
-            db.segments.delete(txn, k);
+            del(db.segments, ChangeRecord.SEGMENTS, k);
         }
         changed.put(segment, null);
         deleted.add(segment);
@@ -154,11 +193,11 @@ final class GroupTxn {
         for (Map.Entry<String, SegmentMetadata> e : changed.entrySet()) {
             if (e.getValue() != null) {
                 e.getValue().writeTo(metaValue);
-                db.segments.put(txn, ContainerLayout.nameKey(name, e.getKey()), metaValue);
+                put(db.segments, ChangeRecord.SEGMENTS, ContainerLayout.nameKey(name, e.getKey()), metaValue);
             }
         }
         if (segmentIdUsed) {
-            db.meta.put(txn, NEXT_SEGMENT_ID_KEY, ContainerLayout.longValue(longValue, nextSegmentId));
+            put(db.meta, ChangeRecord.META, NEXT_SEGMENT_ID_KEY, ContainerLayout.longValue(longValue, nextSegmentId));
         }
     }
 
@@ -170,6 +209,9 @@ final class GroupTxn {
         ByteBuffer value = db.entries.reserve(txn, pairKey(key, segmentId, lastOffset), ENTRY_HEADER_BYTES + length);
         value.putLong(0, baseOffset).putLong(8, maxTimestamp);
         value.put(ENTRY_HEADER_BYTES, data, data.position(), length);
+        if (changes != null) {
+            changes.put(ChangeRecord.ENTRIES, key, value);
+        }
     }
 
     /** The stored entry ending at {@code lastOffset}: {base offset, max timestamp, data bytes}, or null. */
@@ -182,12 +224,12 @@ final class GroupTxn {
     }
 
     void deleteEntry(long segmentId, long lastOffset) {
-        db.entries.delete(txn, pairKey(key, segmentId, lastOffset));
+        del(db.entries, ChangeRecord.ENTRIES, pairKey(key, segmentId, lastOffset));
         freedSpace = true;
     }
 
     void putTimeIndex(long segmentId, long runningMaxTimestamp, long baseOffset) {
-        db.timeIndex.put(txn, pairKey(key, segmentId, ContainerLayout.sortableTimestamp(runningMaxTimestamp)),
+        put(db.timeIndex, ChangeRecord.TIME_INDEX, pairKey(key, segmentId, ContainerLayout.sortableTimestamp(runningMaxTimestamp)),
                 ContainerLayout.longValue(longValue, baseOffset));
     }
 
@@ -198,7 +240,7 @@ final class GroupTxn {
             boolean found = c.get(pairKey(key, segmentId, 0), GetOp.MDB_SET_RANGE);
             while (found && segmentIdOf(c.key()) == segmentId && secondOf(c.key()) < offset) {
                 freed += c.val().remaining() - ENTRY_HEADER_BYTES;
-                c.delete();
+                del(c, ChangeRecord.ENTRIES);
                 // after a cursor delete, NEXT yields the record that followed the deleted one
                 found = c.next();
             }
@@ -226,7 +268,7 @@ final class GroupTxn {
                     break;
                 }
                 size -= v.remaining() - ENTRY_HEADER_BYTES;
-                c.delete();
+                del(c, ChangeRecord.ENTRIES);
                 freedSpace = true;
                 found = c.next();
             }
@@ -264,7 +306,7 @@ final class GroupTxn {
         }
         if (stale != null) {
             for (long k : stale) {
-                db.timeIndex.delete(txn, pairKey(key, segmentId, k));
+                del(db.timeIndex, ChangeRecord.TIME_INDEX, pairKey(key, segmentId, k));
             }
         }
     }
@@ -279,17 +321,18 @@ final class GroupTxn {
     /** Setting {@link Attributes#NULL_VALUE} removes the attribute. */
     void putAttribute(long segmentId, long attributeId, long value) {
         if (value == Attributes.NULL_VALUE) {
-            db.attributes.delete(txn, pairKey(key, segmentId, attributeId));
+            del(db.attributes, ChangeRecord.ATTRIBUTES, pairKey(key, segmentId, attributeId));
         } else {
-            db.attributes.put(txn, pairKey(key, segmentId, attributeId), ContainerLayout.longValue(longValue, value));
+            put(db.attributes, ChangeRecord.ATTRIBUTES, pairKey(key, segmentId, attributeId),
+                    ContainerLayout.longValue(longValue, value));
         }
     }
 
-    private void deleteAll(Dbi<ByteBuffer> table, long segmentId) {
+    private void deleteAll(Dbi<ByteBuffer> table, byte tableId, long segmentId) {
         try (Cursor<ByteBuffer> c = table.openCursor(txn)) {
             boolean found = c.get(pairKey(key, segmentId, 0), GetOp.MDB_SET_RANGE);
             while (found && segmentIdOf(c.key()) == segmentId) {
-                c.delete();
+                del(c, tableId);
                 found = c.next();
             }
         }

@@ -110,7 +110,7 @@ public final class LmdbSegmentStore implements SegmentStore {
         try {
             for (int i = 0; i < n; i++) {
                 containers[i] = SegmentContainer.open(i, dir.resolve("container-" + i), options.sync(),
-                        initialBytes, capBytes, options.cacheMaxBytes() / n, metrics, timer);
+                        initialBytes, capBytes, options.cacheMaxBytes() / n, metrics, timer, options.log());
             }
             return new LmdbSegmentStore(dir, containers, timer, readers, lockChannel);
         } catch (RuntimeException | IOException e) {
@@ -212,6 +212,32 @@ public final class LmdbSegmentStore implements SegmentStore {
 
     SegmentContainer container(String segment) {
         return containers[containerIndex(Objects.requireNonNull(segment, "segment"))];
+    }
+
+    // ---------------------------------------------------------------- replication
+
+    /** How many containers this store has; fixed for the life of its data directory. */
+    public int containerCount() {
+        return containers.length;
+    }
+
+    /** The container a segment lives in: the unit a cluster replicates and leads. */
+    public int containerOf(String segment) {
+        return containerIndex(Objects.requireNonNull(segment, "segment"));
+    }
+
+    /**
+     * Applies a change record that the {@link StoreOptions#log() log} committed at {@code logIndex},
+     * in log order; completes once applied. Records at or below {@link #appliedIndex} are skipped,
+     * so the log may replay from any earlier point after a restart.
+     */
+    public CompletableFuture<Void> applyCommitted(int container, long logIndex, java.nio.ByteBuffer record) {
+        return containers[container].applyCommitted(logIndex, record);
+    }
+
+    /** The log index of the last change record this container applied (0: none). */
+    public long appliedIndex(int container) {
+        return containers[container].appliedIndex();
     }
 
     // ---------------------------------------------------------------- verbs

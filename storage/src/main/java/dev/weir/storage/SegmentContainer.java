@@ -49,6 +49,7 @@ final class SegmentContainer {
     private static final ByteBuffer FORMAT_KEY = ContainerLayout.asciiKey(ContainerLayout.FORMAT_KEY);
     private static final ByteBuffer NEXT_SEGMENT_ID_KEY = ContainerLayout.asciiKey(ContainerLayout.NEXT_SEGMENT_ID_KEY);
     private static final ByteBuffer TICK_KEY = ContainerLayout.asciiKey(ContainerLayout.TICK_KEY);
+    private static final ByteBuffer APPLIED_INDEX_KEY = ContainerLayout.asciiKey(ContainerLayout.APPLIED_INDEX_KEY);
     private static final Operation<Void> STOP = new Operation<>(null) {
         @Override
         Void apply(GroupTxn group) {
@@ -89,9 +90,23 @@ final class SegmentContainer {
     private long ticks;
     private boolean freedSinceTick;
 
+    // replication (sequencer-thread state unless noted); all unused when log is null
+    /** The replicated log under this container, or null on a single node. */
+    private final ContainerLog replicaLog;
+    private final ChangeRecord changes;
+    private final ByteBuffer applyKey = ByteBuffer.allocateDirect(ContainerLayout.MAX_NAME_BYTES + 1);
+    /** Tells this sequencer's proposals from any other's: random per open, then counted up. */
+    private long nextToken = new java.util.Random().nextLong();
+    /** The log index of the last change record applied here (volatile: read by the log's thread). */
+    private volatile long appliedIndex;
+    /** The one group proposed and not yet applied or failed. */
+    private Proposal inFlight;
+
     private SegmentContainer(int index, ContainerEnv env, boolean sync, long mapCapBytes, long cacheBytes,
-                             MetricRegistry metrics, ScheduledExecutorService timer) {
+                             MetricRegistry metrics, ScheduledExecutorService timer, ContainerLog log) {
         this.index = index;
+        this.replicaLog = log;
+        this.changes = log == null ? null : new ChangeRecord();
         this.sync = sync;
         this.env = env;
         this.mapCapBytes = mapCapBytes;
@@ -110,11 +125,12 @@ final class SegmentContainer {
     }
 
     static SegmentContainer open(int index, Path dir, boolean sync, long initialMapBytes, long mapCapBytes,
-                                 long cacheBytes, MetricRegistry metrics, ScheduledExecutorService timer)
+                                 long cacheBytes, MetricRegistry metrics, ScheduledExecutorService timer,
+                                 ContainerLog log)
             throws IOException {
         ContainerEnv env = ContainerEnv.open(dir, initialMapBytes, sync);
         try {
-            SegmentContainer c = new SegmentContainer(index, env, sync, mapCapBytes, cacheBytes, metrics, timer);
+            SegmentContainer c = new SegmentContainer(index, env, sync, mapCapBytes, cacheBytes, metrics, timer, log);
             c.load();
             c.sequencer.start();
             return c;
@@ -138,6 +154,8 @@ final class SegmentContainer {
             nextSegmentId = id == null ? 1 : id.getLong(id.position());
             ByteBuffer tick = env.meta.get(txn, TICK_KEY);
             ticks = tick == null ? 0 : tick.getLong(tick.position());
+            ByteBuffer applied = env.meta.get(txn, APPLIED_INDEX_KEY);
+            appliedIndex = applied == null ? 0 : applied.getLong(applied.position());
             try (Cursor<ByteBuffer> c = env.segments.openCursor(txn)) {
                 for (boolean found = c.first(); found; found = c.next()) {
                     published.put(ContainerLayout.nameOf(c.key()), SegmentMetadata.readFrom(c.val()));
@@ -180,6 +198,10 @@ final class SegmentContainer {
     }
 
     private void sequence() {
+        if (replicaLog != null) {
+            sequenceReplicated();
+            return;
+        }
         List<Operation<?>> ops = new ArrayList<>();
         boolean stopping = false;
         while (!stopping) {
@@ -229,6 +251,15 @@ final class SegmentContainer {
         }
         commitLatency.update(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         batchSize.update(ops.size());
+        finishGroup(ops, null);
+    }
+
+    /**
+     * Hands the outcomes of a committed group to the completer: it makes the commit durable (one
+     * flush for all groups committed by then), completes the operations, then {@code alsoDone},
+     * and wakes the reads waiting on the segments the group touched.
+     */
+    private void finishGroup(List<Operation<?>> ops, CompletableFuture<Void> alsoDone) {
         long groupNumber = ++committedGroups;
         List<String> changed = touched.isEmpty() ? List.of() : new ArrayList<>(touched);
         Set<String> deleted = touchedDeleted.isEmpty() ? Set.of() : new HashSet<>(touchedDeleted);
@@ -237,6 +268,9 @@ final class SegmentContainer {
         Runnable completion = () -> {
             if (halted) {
                 ops.forEach(op -> op.future.completeExceptionally(closed()));
+                if (alsoDone != null) {
+                    alsoDone.completeExceptionally(closed());
+                }
                 return;
             }
             boolean durable = true;
@@ -251,12 +285,18 @@ final class SegmentContainer {
                     log.error("container {}: flushing committed groups to disk failed", index, e);
                     StorageException failure = new StorageException("container " + index + " could not flush to disk", e);
                     ops.forEach(op -> op.future.completeExceptionally(failure));
+                    if (alsoDone != null) {
+                        alsoDone.completeExceptionally(failure);
+                    }
                     durable = false;
                 }
             }
             if (durable) {
                 for (Operation<?> op : ops) {
                     op.complete();
+                }
+                if (alsoDone != null) {
+                    alsoDone.complete(null);
                 }
             }
             if (!changed.isEmpty()) {
@@ -279,6 +319,11 @@ final class SegmentContainer {
      * @return false if the transaction failed for a reason other than space
      */
     private boolean commit(List<Operation<?>> ops) {
+        return commit(ops, false);
+    }
+
+    /** {@link #commit(List)}; a speculative run records the group's changes and rolls them back. */
+    private boolean commit(List<Operation<?>> ops, boolean speculative) {
         boolean rejectAppends = false;
         boolean ticked = false;
         boolean reserveUsed = false;
@@ -296,7 +341,7 @@ final class SegmentContainer {
                         tickNext = false;
                         tick();
                     }
-                    applyAndCommit(ops, rejectAppends);
+                    applyAndCommit(ops, rejectAppends, speculative);
                     return true;
                 } catch (RuntimeException e) {
                     if (!ContainerEnv.isMapFull(e)) {
@@ -339,17 +384,23 @@ final class SegmentContainer {
         }
     }
 
-    private void applyAndCommit(List<Operation<?>> ops, boolean rejectAppends) {
+    private void applyAndCommit(List<Operation<?>> ops, boolean rejectAppends, boolean speculative) {
         for (Operation<?> op : ops) {
             op.reset();
         }
         Txn<ByteBuffer> txn = env.beginWrite();
         try {
-            group.begin(txn, nextSegmentId, rejectAppends, mapCapBytes);
+            if (speculative) {
+                changes.begin();
+            }
+            group.begin(txn, nextSegmentId, rejectAppends, mapCapBytes, speculative ? changes : null);
             for (Operation<?> op : ops) {
                 op.run(group);
             }
             group.flushMetadata();
+            if (speculative) {
+                return; // closing the transaction below rolls it back; the change record holds it
+            }
             txn.commit();
             group.applyToCache(readIndex); // committed: the tail cache follows, before anyone is told
         } finally {
@@ -390,6 +441,292 @@ final class SegmentContainer {
         }
         ticks++;
         freedSinceTick = false;
+    }
+
+    // ---------------------------------------------------------------- replication
+
+    /** A group proposed to the log: its outcomes wait for its change record to come back applied. */
+    private record Proposal(long token, List<Operation<?>> ops,
+                            List<java.util.function.Consumer<ReadIndex>> cacheChanges, long startedNanos) {
+    }
+
+    /** A committed change record from the log, to apply in log order. */
+    private static final class ApplyCommitted extends Operation<Void> {
+        final long logIndex;
+        final ByteBuffer record;
+
+        ApplyCommitted(long logIndex, ByteBuffer record) {
+            super(null);
+            this.logIndex = logIndex;
+            this.record = record;
+        }
+
+        @Override
+        Void apply(GroupTxn g) {
+            throw new IllegalStateException("applied by the sequencer itself");
+        }
+    }
+
+    /** The log could not commit the proposal with this token. */
+    private static final class ProposalFailed extends Operation<Void> {
+        final long token;
+        final Throwable cause;
+
+        ProposalFailed(long token, Throwable cause) {
+            super(null);
+            this.token = token;
+            this.cause = cause;
+        }
+
+        @Override
+        Void apply(GroupTxn g) {
+            throw new IllegalStateException("handled by the sequencer itself");
+        }
+    }
+
+    /**
+     * Applies a change record the log committed at {@code logIndex}; completes once it is applied
+     * (and flushed when the store syncs). Records at or below the last applied index are replays of
+     * what this container already holds and complete at once.
+     */
+    CompletableFuture<Void> applyCommitted(long logIndex, ByteBuffer record) {
+        return submit(new ApplyCommitted(logIndex, record));
+    }
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /**
+     * The sequencer of a replica: client operations wait while a proposal is out, then go together
+     * as the next group; committed records and failed proposals are handled as they arrive. Only
+     * one proposal is out at a time, so each is computed on the state every earlier one left.
+     */
+    private void sequenceReplicated() {
+        java.util.ArrayDeque<Operation<?>> waiting = new java.util.ArrayDeque<>();
+        boolean stopping = false;
+        while (!stopping) {
+            if (inFlight == null && !waiting.isEmpty()) {
+                List<Operation<?>> ops = new ArrayList<>();
+                long bytes = 0;
+                while (!waiting.isEmpty() && ops.size() < MAX_GROUP_OPERATIONS && bytes < MAX_GROUP_BYTES) {
+                    Operation<?> op = waiting.poll();
+                    ops.add(op);
+                    bytes += op.sizeBytes();
+                }
+                propose(ops);
+                continue;
+            }
+            Operation<?> op;
+            try {
+                op = queue.take();
+            } catch (InterruptedException e) {
+                continue;
+            }
+            for (; op != null; op = queue.poll()) {
+                if (op == STOP) {
+                    stopping = true;
+                    break;
+                }
+                if (op instanceof ApplyCommitted a) {
+                    applyCommittedRecord(a);
+                } else if (op instanceof ProposalFailed f) {
+                    proposalFailed(f.token, f.cause);
+                } else {
+                    waiting.add(op);
+                }
+            }
+        }
+        if (inFlight != null) {
+            inFlight.ops().forEach(op -> op.future.completeExceptionally(closed()));
+            inFlight = null;
+        }
+        waiting.forEach(op -> op.future.completeExceptionally(closed()));
+        for (Operation<?> op; (op = queue.poll()) != null; ) {
+            if (op != STOP) {
+                op.future.completeExceptionally(closed());
+            }
+        }
+    }
+
+    /** Runs the group in a transaction that is rolled back, and proposes what it wrote. */
+    private void propose(List<Operation<?>> ops) {
+        if (!replicaLog.isLeader(index)) {
+            NotLeaderException e = notLeader("container " + index + " is led by another node");
+            ops.forEach(op -> op.future.completeExceptionally(e));
+            return;
+        }
+        long started = System.nanoTime();
+        readIndex.nextGeneration();
+        try {
+            commit(ops, true);
+        } catch (Throwable t) {
+            log.error("container {}: sequencer failed on a group of {} operations", index, ops.size(), t);
+            StorageException failure = new StorageException("container " + index + " failed", t);
+            ops.forEach(op -> op.failUnlessRejected(failure));
+        }
+        List<java.util.function.Consumer<ReadIndex>> cacheChanges = group.takeCacheChanges();
+        if (changes.isEmpty() || ops.stream().allMatch(Operation::rejected)) {
+            // nothing to replicate: every outcome is already final (rejections, reads of state)
+            finishGroup(ops, null);
+            return;
+        }
+        long token = ++nextToken;
+        byte[] record = changes.finish(token, appliedIndex);
+        inFlight = new Proposal(token, ops, cacheChanges, started);
+        CompletableFuture<Void> proposed;
+        try {
+            proposed = replicaLog.propose(index, record);
+        } catch (RuntimeException e) {
+            proposed = CompletableFuture.failedFuture(e);
+        }
+        proposed.whenComplete((v, e) -> {
+            if (e != null) {
+                submitControl(new ProposalFailed(token, e instanceof java.util.concurrent.CompletionException
+                        && e.getCause() != null ? e.getCause() : e));
+            }
+        });
+    }
+
+    private void submitControl(Operation<?> op) {
+        if (accepting) {
+            queue.add(op);
+        }
+    }
+
+    private void proposalFailed(long token, Throwable cause) {
+        if (inFlight == null || inFlight.token() != token) {
+            return; // already applied (or skipped) before the failure arrived
+        }
+        Proposal p = inFlight;
+        inFlight = null;
+        StorageException failure = cause instanceof StorageException se ? se
+                : notLeader("container " + index + ": the write was not committed (" + cause + ")");
+        p.ops().forEach(op -> op.failUnlessRejected(failure));
+        finishGroup(p.ops(), null);
+    }
+
+    private void applyCommittedRecord(ApplyCommitted a) {
+        if (a.logIndex <= appliedIndex) {
+            a.future.complete(null); // a replay of what this container already holds
+            return;
+        }
+        Proposal ours = inFlight != null && inFlight.token() == ChangeRecord.token(a.record) ? inFlight : null;
+        if (ChangeRecord.basedOn(a.record) != appliedIndex) {
+            // Computed on a state this replica does not have (its proposer had not seen an earlier
+            // record): every replica sees the same log, so every replica skips it alike.
+            if (ours != null) {
+                inFlight = null;
+                NotLeaderException stale = notLeader("container " + index + ": the write raced a change of leader");
+                ours.ops().forEach(op -> op.failUnlessRejected(stale));
+                finishGroup(ours.ops(), null);
+            }
+            a.future.complete(null);
+            return;
+        }
+        readIndex.nextGeneration();
+        Map<String, SegmentMetadata> changedSegments = new HashMap<>();
+        Set<String> deletedSegments = new HashSet<>();
+        long[] segmentIds = {nextSegmentId};
+        try {
+            writeRecord(a, changedSegments, deletedSegments, segmentIds);
+        } catch (RuntimeException e) {
+            // The log committed this record: a replica that cannot apply it must not go on.
+            log.error("container {}: applying committed change record {} failed; this replica stops applying",
+                    index, a.logIndex, e);
+            a.future.completeExceptionally(e);
+            return;
+        }
+        appliedIndex = a.logIndex;
+        nextSegmentId = segmentIds[0];
+        for (Map.Entry<String, SegmentMetadata> e : changedSegments.entrySet()) {
+            if (e.getValue() == null) {
+                published.remove(e.getKey());
+            } else {
+                published.put(e.getKey(), e.getValue());
+            }
+            touched.add(e.getKey());
+        }
+        touchedDeleted.addAll(deletedSegments);
+        List<Operation<?>> ops = List.of();
+        if (ours != null) {
+            inFlight = null;
+            ours.cacheChanges().forEach(change -> change.accept(readIndex));
+            ours.ops().forEach(Operation::markCommitted);
+            ops = ours.ops();
+            commitLatency.update(System.nanoTime() - ours.startedNanos(), TimeUnit.NANOSECONDS);
+            batchSize.update(ops.size());
+        } else {
+            changedSegments.keySet().forEach(readIndex::invalidate);
+        }
+        finishGroup(ops, a.future);
+    }
+
+    /** Writes a committed record and the applied index in one transaction, growing the map as needed. */
+    private void writeRecord(ApplyCommitted a, Map<String, SegmentMetadata> changedSegments,
+                             Set<String> deletedSegments, long[] segmentIds) {
+        ByteBuffer key = applyKey;
+        while (true) {
+            changedSegments.clear();
+            deletedSegments.clear();
+            segmentIds[0] = nextSegmentId;
+            try {
+                writeRecordOnce(a, key, changedSegments, deletedSegments, segmentIds);
+                return;
+            } catch (RuntimeException e) {
+                if (!ContainerEnv.isMapFull(e)) {
+                    throw e;
+                }
+                // the leader fit it under its cap; a replica takes the room it needs
+                long grown = env.mapSize() * 2;
+                log.info("container {}: growing map from {} to {} bytes to apply record {}", index, env.mapSize(),
+                        grown, a.logIndex);
+                env.resize(grown);
+            }
+        }
+    }
+
+    private void writeRecordOnce(ApplyCommitted a, ByteBuffer key, Map<String, SegmentMetadata> changedSegments,
+                                 Set<String> deletedSegments, long[] segmentIds) {
+        Txn<ByteBuffer> txn = env.beginWrite();
+        try {
+            ChangeRecord.forEach(a.record, new ChangeRecord.Visitor() {
+                @Override
+                public void put(byte table, ByteBuffer k, ByteBuffer v) {
+                    ByteBuffer dst = env.table(table).reserve(txn, direct(key, k), v.remaining());
+                    dst.put(0, v, v.position(), v.remaining());
+                    if (table == ChangeRecord.SEGMENTS) {
+                        changedSegments.put(ContainerLayout.nameOf(k), SegmentMetadata.readFrom(v));
+                    } else if (table == ChangeRecord.META && k.equals(NEXT_SEGMENT_ID_KEY)) {
+                        segmentIds[0] = v.getLong(v.position());
+                    }
+                }
+
+                @Override
+                public void delete(byte table, ByteBuffer k) {
+                    env.table(table).delete(txn, direct(key, k));
+                    if (table == ChangeRecord.SEGMENTS) {
+                        String name = ContainerLayout.nameOf(k);
+                        changedSegments.put(name, null);
+                        deletedSegments.add(name);
+                    }
+                }
+            });
+            env.meta.put(txn, APPLIED_INDEX_KEY, ContainerLayout.longValue(scratchValue, a.logIndex));
+            txn.commit();
+        } finally {
+            txn.close();
+        }
+    }
+
+    private static ByteBuffer direct(ByteBuffer scratch, ByteBuffer key) {
+        scratch.clear();
+        scratch.put(key.duplicate()).flip();
+        return scratch;
+    }
+
+    private NotLeaderException notLeader(String message) {
+        return new NotLeaderException(message, replicaLog.leaderOf(index));
     }
 
     // ---------------------------------------------------------------- reads

@@ -14,14 +14,26 @@ import java.nio.file.Path;
  * @param initialMapBytes size each container's LMDB map starts at; it grows on demand
  * @param cacheMaxBytes  off-heap append cache across containers (each gets an equal share, at
  *                       least one 2 MiB buffer); allocated as it fills; 0 turns it off
+ * @param log            the replicated log under the containers when this store is one replica of
+ *                       a cluster; null for a single node
  */
 public record StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
-                           MetricRegistry metrics, long cacheMaxBytes) {
+                           MetricRegistry metrics, long cacheMaxBytes, ContainerLog log) {
     /** The default append cache: 256 MiB. */
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
     public StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
                         MetricRegistry metrics) {
         this(dataDir, containers, sync, maxBytes, initialMapBytes, metrics, DEFAULT_CACHE_BYTES);
+    }
+
+    public StoreOptions(Path dataDir, int containers, boolean sync, long maxBytes, long initialMapBytes,
+                        MetricRegistry metrics, long cacheMaxBytes) {
+        this(dataDir, containers, sync, maxBytes, initialMapBytes, metrics, cacheMaxBytes, null);
+    }
+
+    /** The same options for one replica of a cluster. */
+    public StoreOptions withLog(ContainerLog log) {
+        return new StoreOptions(dataDir, containers, sync, maxBytes, initialMapBytes, metrics, cacheMaxBytes, log);
     }
 }
