@@ -55,6 +55,8 @@ import dev.weir.gateway.security.ScramCredentials;
 import dev.weir.gateway.txn.TransactionCoordinator;
 import dev.weir.gateway.txn.TransactionHandler;
 import dev.weir.gateway.watermark.WatermarkService;
+import dev.weir.replication.ClusterConfig;
+import dev.weir.replication.RatisLog;
 import dev.weir.storage.LmdbSegmentStore;
 import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoreOptions;
@@ -72,6 +74,8 @@ public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
     private final SegmentStore store;
+    /** This node's replica of a cluster's store, or null for a single node. */
+    private final RatisLog.Replica replica;
     private final TopicCatalog catalog;
     private final CommittedOffsets committedOffsets;
     private final GroupConfigs groupConfigs;
@@ -89,18 +93,32 @@ public final class Gateway implements AutoCloseable {
             throws InterruptedException {
         this.metrics = metrics;
         this.server = server;
-        store = LmdbSegmentStore.open(new StoreOptions(config.dataDir(),
+        StoreOptions storeOptions = new StoreOptions(config.dataDir(),
                 config.getInt(GatewayConfig.STORAGE_CONTAINERS),
                 config.getBoolean(GatewayConfig.STORAGE_SYNC),
                 config.getLong(GatewayConfig.STORAGE_MAX_BYTES),
                 config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
-                metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES)));
+                metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES));
+        int nodeId = config.getInt(GatewayConfig.NODE_ID);
+        if (config.clustered()) {
+            replica = RatisLog.open(new ClusterConfig(nodeId, config.voters(), config.dataDir().resolve("raft"),
+                    config.getString(GatewayConfig.CLUSTER_ID),
+                    java.time.Duration.ofMillis(config.getInt(GatewayConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
+                    java.time.Duration.ofMillis(config.getLong(GatewayConfig.REPLICA_LAG_TIME_MAX_MS))), storeOptions);
+            store = replica.store();
+        } else {
+            replica = null;
+            store = LmdbSegmentStore.open(storeOptions);
+        }
         catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
         KafkaMetrics kafkaMetrics = new KafkaMetrics(metrics, catalog);
         TopicConfigs topicConfigs = new TopicConfigs(config);
-        int nodeId = config.getInt(GatewayConfig.NODE_ID);
         List<Listeners.Listener> listeners = config.listeners();
         BrokerIdentity identity = new BrokerIdentity(nodeId, listeners, catalog);
+        if (replica != null) {
+            identity.joinCluster(replica.log(), replica.store(), config.clusterNodes());
+            catalog.useNodeProducerIds(config.dataDir(), nodeId);
+        }
         ScramCredentials scram = ScramCredentials.open(store);
         scram.bootstrap(config.scramUsers());
         Map<String, ListenerSecurity> security = ListenerSecurity.of(config, scram);
@@ -174,7 +192,8 @@ public final class Gateway implements AutoCloseable {
                 .register(new ListOffsetsHandler(catalog, store, partitionTransactions, access))
                 .register(new OffsetForLeaderEpochHandler(catalog, access))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
-                        config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE), access))
+                        config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE), access)
+                        .inCluster(replica == null ? 1 : config.voters().size()))
                 .register(new ConfigHandler(catalog, topicConfigs, groupConfigs, config, nodeId, access))
                 .register(new DeleteRecordsHandler(catalog, store, access))
                 .register(new ClusterHandler(identity, catalog, access))
@@ -203,14 +222,20 @@ public final class Gateway implements AutoCloseable {
         OffsetExpiry offsetExpiry = new OffsetExpiry(groups, consumerGroups, committedOffsets, catalog,
                 TimeUnit.MINUTES.toMillis(config.getInt(GatewayConfig.OFFSETS_RETENTION_MINUTES)));
         long expiryInterval = config.getLong(GatewayConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS);
-        background.scheduleWithFixedDelay(offsetExpiry::run, expiryInterval, expiryInterval, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(onController(offsetExpiry::run), expiryInterval, expiryInterval,
+                TimeUnit.MILLISECONDS);
         if (config.getBoolean(GatewayConfig.LOG_CLEANER_ENABLE)) {
             LogCleaner cleaner = new LogCleaner(catalog, topicConfigs, store, partitionTransactions);
             long backoff = config.getLong(GatewayConfig.LOG_CLEANER_BACKOFF_MS);
             background.scheduleWithFixedDelay(cleaner::run, backoff, backoff, TimeUnit.MILLISECONDS);
         }
+        if (replica != null) {
+            // partition segments are created by the leaders of their containers (see TopicCatalog)
+            background.scheduleWithFixedDelay(catalog::reconcileSegments, 1, 1, TimeUnit.SECONDS);
+        }
         long txnInterval = config.getInt(GatewayConfig.TRANSACTION_ABORT_INTERVAL_MS);
-        background.scheduleWithFixedDelay(transactions::abortTimedOut, txnInterval, txnInterval, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(onController(transactions::abortTimedOut), txnInterval, txnInterval,
+                TimeUnit.MILLISECONDS);
         long marksInterval = config.getLong(GatewayConfig.WATERMARKS_INTERVAL_MS);
         background.scheduleWithFixedDelay(watermarks::run, marksInterval, marksInterval, TimeUnit.MILLISECONDS);
 
@@ -304,6 +329,15 @@ public final class Gateway implements AutoCloseable {
         return endpoint == null ? -1 : endpoint.port();
     }
 
+    /** A coordinator's periodic task: in a cluster it runs on the node that holds the state (the controller). */
+    private Runnable onController(Runnable task) {
+        return () -> {
+            if (catalog.isController()) {
+                task.run();
+            }
+        };
+    }
+
     /** Graceful stop: stop accepting, let in-flight work finish, commit what is queued, close the store. */
     @Override
     public void close() {
@@ -316,7 +350,11 @@ public final class Gateway implements AutoCloseable {
         byteRates.close();
         committedOffsets.close();
         catalog.close();
-        store.close();
+        if (replica != null) {
+            replica.close(); // leaves the Raft groups, then closes the store
+        } else {
+            store.close();
+        }
         if (jmx != null) {
             jmx.stop();
         }
@@ -335,7 +373,11 @@ public final class Gateway implements AutoCloseable {
         log.info("Weir gateway halting (simulated crash)");
         serving = false;
         server.halt();
-        store.halt();
+        if (replica != null) {
+            replica.halt();
+        } else {
+            store.halt();
+        }
         background.shutdownNow();
         groupTimers.shutdownNow();
         byteRates.close();

@@ -65,6 +65,9 @@ final class LogCleaner {
                 continue;
             }
             for (int p = 0; p < topic.partitions(); p++) {
+                if (!store.leads(topic.segment(p))) {
+                    continue; // the leader of its container compacts; followers apply its rewrites
+                }
                 try {
                     clean(topic.segment(p), config, System.currentTimeMillis());
                 } catch (RuntimeException e) {

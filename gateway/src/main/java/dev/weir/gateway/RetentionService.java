@@ -35,6 +35,9 @@ final class RetentionService {
             }
             for (int p = 0; p < topic.partitions(); p++) {
                 String segment = topic.segment(p);
+                if (!store.leads(segment)) {
+                    continue; // the leader of its container truncates; followers apply what it did
+                }
                 try {
                     enforce(segment, config, now).join();
                 } catch (RuntimeException e) {

@@ -44,6 +44,8 @@ public final class LmdbSegmentStore implements SegmentStore {
 
     private final Path dataDir;
     private final SegmentContainer[] containers;
+    /** The replicated log under the containers, or null on a single node. */
+    private final ContainerLog log;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService readers;
     private final Executor readerExecutor;
@@ -52,8 +54,9 @@ public final class LmdbSegmentStore implements SegmentStore {
     private volatile boolean closed;
 
     private LmdbSegmentStore(Path dataDir, SegmentContainer[] containers, ScheduledThreadPoolExecutor timer,
-                             ExecutorService readers, FileChannel lockChannel) {
+                             ExecutorService readers, FileChannel lockChannel, ContainerLog log) {
         this.dataDir = dataDir;
+        this.log = log;
         this.containers = containers;
         this.timer = timer;
         this.readers = readers;
@@ -112,7 +115,7 @@ public final class LmdbSegmentStore implements SegmentStore {
                 containers[i] = SegmentContainer.open(i, dir.resolve("container-" + i), options.sync(),
                         initialBytes, capBytes, options.cacheMaxBytes() / n, metrics, timer, options.log());
             }
-            return new LmdbSegmentStore(dir, containers, timer, readers, lockChannel);
+            return new LmdbSegmentStore(dir, containers, timer, readers, lockChannel, options.log());
         } catch (RuntimeException | IOException e) {
             for (SegmentContainer c : containers) {
                 if (c != null) {
@@ -205,8 +208,17 @@ public final class LmdbSegmentStore implements SegmentStore {
         return new StoreThread(r, name);
     }
 
+    /**
+     * Segments whose names start with this hold a replicated store's internal state; they all live
+     * in container 0, so that one leader holds all of it (a cluster's controller and coordinator).
+     */
+    public static final String STATE_PREFIX = "__";
+
     /** Stable across JVM runs: String.hashCode is specified. */
     int containerIndex(String segment) {
+        if (log != null && segment.startsWith(STATE_PREFIX)) {
+            return 0;
+        }
         return Math.floorMod(segment.hashCode(), containers.length);
     }
 
@@ -215,6 +227,16 @@ public final class LmdbSegmentStore implements SegmentStore {
     }
 
     // ---------------------------------------------------------------- replication
+
+    @Override
+    public boolean leads(String segment) {
+        return log == null || log.isLeader(containerOf(segment));
+    }
+
+    @Override
+    public boolean replicated() {
+        return log != null;
+    }
 
     /** How many containers this store has; fixed for the life of its data directory. */
     public int containerCount() {

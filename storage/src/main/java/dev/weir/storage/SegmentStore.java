@@ -104,6 +104,20 @@ public interface SegmentStore extends AutoCloseable {
     CompletableFuture<java.util.SortedMap<Long, Long>> getAttributeRange(String segment, long fromId, long toId);
 
     /**
+     * True if this store may take writes to the segment now: always on a single node; in a
+     * cluster, while this replica leads the segment's container. Writes elsewhere fail with
+     * {@link NotLeaderException}; reads see the replica's committed state.
+     */
+    default boolean leads(String segment) {
+        return true;
+    }
+
+    /** True if this store is one replica of a cluster's. */
+    default boolean replicated() {
+        return false;
+    }
+
+    /**
      * Stops as a killed process would: queued work is dropped unapplied and fails with
      * {@link StoreClosedException}, commits not yet acknowledged are never acknowledged, and the
      * environments close without the graceful steps of {@link #close()}. What was acknowledged

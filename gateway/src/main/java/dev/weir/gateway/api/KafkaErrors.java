@@ -47,7 +47,7 @@ public final class KafkaErrors {
         if (t instanceof BadOffsetException || t instanceof BadAttributeUpdateException) {
             return Errors.INVALID_RECORD;
         }
-        if (t instanceof StoreClosedException) {
+        if (t instanceof StoreClosedException || t instanceof dev.weir.storage.NotLeaderException) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         if (t instanceof StorageException) {

@@ -45,6 +45,7 @@ public final class TopicCatalog implements AutoCloseable {
     private volatile String clusterId;
     private long nextProducerId;
     private long reservedProducerIds;
+    private volatile NodeProducerIds nodeProducerIds;
 
     private TopicCatalog(SegmentStore store) {
         this.store = store;
@@ -70,8 +71,14 @@ public final class TopicCatalog implements AutoCloseable {
     public static TopicCatalog open(SegmentStore store, String configuredClusterId) {
         TopicCatalog catalog = new TopicCatalog(store);
         catalog.records = RecordLog.open(store, CATALOG_SEGMENT, b -> catalog.apply(CatalogRecord.decode(b)));
+        catalog.records.follow(b -> catalog.applyFollowed(CatalogRecord.decode(b)), catalog.changes);
         catalog.onChangeThread(() -> {
-            if (catalog.clusterId == null || (!configuredClusterId.isBlank() && !configuredClusterId.equals(catalog.clusterId))) {
+            if (store.replicated() && !store.leads(CATALOG_SEGMENT)) {
+                // the catalog's leader writes the cluster id; every node is configured with the same one
+                if (catalog.clusterId == null) {
+                    catalog.clusterId = configuredClusterId;
+                }
+            } else if (catalog.clusterId == null || (!configuredClusterId.isBlank() && !configuredClusterId.equals(catalog.clusterId))) {
                 String id = configuredClusterId.isBlank() ? Uuid.randomUuid().toString() : configuredClusterId;
                 catalog.write(new CatalogRecord.ClusterIdSet(id));
             }
@@ -105,6 +112,18 @@ public final class TopicCatalog implements AutoCloseable {
         }
     }
 
+    /** True unless this node is one of a cluster's and does not lead the catalog's container. */
+    public boolean isController() {
+        return !store.replicated() || store.leads(CATALOG_SEGMENT);
+    }
+
+    /** Catalog changes are the controller's, as in Kafka: elsewhere they fail with NOT_CONTROLLER. */
+    private void requireController() {
+        if (!isController()) {
+            throw new org.apache.kafka.common.errors.NotControllerException("This node is not the controller.");
+        }
+    }
+
     /** Appends the record durably, then applies it. Runs on the change thread only. */
     private void write(CatalogRecord record) {
         records.append(CatalogRecord.encode(record)).join();
@@ -115,8 +134,55 @@ public final class TopicCatalog implements AutoCloseable {
         return CompletableFuture.supplyAsync(change, changes);
     }
 
+    /**
+     * A catalog change written by another node (in a cluster): applied here too, and the partition
+     * segments this node leads are created or deleted with it.
+     */
+    private void applyFollowed(CatalogRecord record) {
+        TopicMeta deleted = record instanceof CatalogRecord.TopicDeleted d ? byId.get(d.id()) : null;
+        apply(record);
+        if (record instanceof CatalogRecord.TopicUpserted u) {
+            ensureSegments(u.topic(), 0);
+        } else if (deleted != null) {
+            deleteSegments(deleted);
+            deletionListeners.forEach(l -> l.accept(deleted));
+        }
+    }
+
+    /**
+     * In a cluster, each partition's segment is created by the leader of its container: at topic
+     * creation by whichever node leads it, later by a node that gains the lead of a container
+     * whose segments are missing. Runs on the change thread.
+     */
+    public void reconcileSegments() {
+        onChangeThread(() -> {
+            for (TopicMeta t : byName.values()) {
+                ensureSegments(t, 0);
+            }
+            return null;
+        });
+    }
+
+    private void deleteSegments(TopicMeta topic) {
+        for (int p = 0; p < topic.partitions(); p++) {
+            if (!store.leads(topic.segment(p))) {
+                continue;
+            }
+            try {
+                store.deleteSegment(topic.segment(p)).join();
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof SegmentNotFoundException)) {
+                    log.warn("Deleting segment {} of topic {} failed: {}", topic.segment(p), topic.name(), e.getCause().toString());
+                }
+            }
+        }
+    }
+
     private void ensureSegments(TopicMeta topic, int fromPartition) {
         for (int p = fromPartition; p < topic.partitions(); p++) {
+            if (!store.leads(topic.segment(p)) || store.exists(topic.segment(p)).join()) {
+                continue; // its container's leader creates it
+            }
             try {
                 store.createSegment(topic.segment(p)).join();
             } catch (CompletionException e) {
@@ -154,6 +220,7 @@ public final class TopicCatalog implements AutoCloseable {
      */
     public CompletableFuture<TopicMeta> create(String name, int partitions, Map<String, String> configs) {
         return onChangeThread(() -> {
+            requireController();
             checkCreatable(name);
             TopicMeta topic = new TopicMeta(name, newTopicId(), partitions, configs);
             ensureSegments(topic, 0);
@@ -187,20 +254,13 @@ public final class TopicCatalog implements AutoCloseable {
 
     public CompletableFuture<TopicMeta> delete(String name) {
         return onChangeThread(() -> {
+            requireController();
             TopicMeta topic = byName.get(name);
             if (topic == null) {
                 throw new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
             }
             write(new CatalogRecord.TopicDeleted(topic.name(), topic.id()));
-            for (int p = 0; p < topic.partitions(); p++) {
-                try {
-                    store.deleteSegment(topic.segment(p)).join();
-                } catch (CompletionException e) {
-                    if (!(e.getCause() instanceof SegmentNotFoundException)) {
-                        log.warn("Deleting segment {} of topic {} failed: {}", topic.segment(p), name, e.getCause().toString());
-                    }
-                }
-            }
+            deleteSegments(topic);
             log.info("Deleted topic {} (id {})", name, topic.id());
             deletionListeners.forEach(l -> l.accept(topic));
             return topic;
@@ -209,6 +269,7 @@ public final class TopicCatalog implements AutoCloseable {
 
     public CompletableFuture<TopicMeta> addPartitions(String name, int newCount) {
         return onChangeThread(() -> {
+            requireController();
             TopicMeta topic = byName.get(name);
             if (topic == null) {
                 throw new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
@@ -231,6 +292,7 @@ public final class TopicCatalog implements AutoCloseable {
      */
     public CompletableFuture<TopicMeta> changeConfigs(String name, UnaryOperator<Map<String, String>> change) {
         return onChangeThread(() -> {
+            requireController();
             TopicMeta topic = byName.get(name);
             if (topic == null) {
                 throw new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
@@ -243,8 +305,17 @@ public final class TopicCatalog implements AutoCloseable {
         });
     }
 
+    /** In a cluster: producer ids come from this node's own range (see {@link NodeProducerIds}). */
+    public void useNodeProducerIds(java.nio.file.Path dataDir, int nodeId) {
+        nodeProducerIds = new NodeProducerIds(dataDir, nodeId);
+    }
+
     /** A producer id never handed out before, even across restarts. */
     public CompletableFuture<Long> nextProducerId() {
+        NodeProducerIds own = nodeProducerIds;
+        if (own != null) {
+            return CompletableFuture.supplyAsync(own::next, changes);
+        }
         return onChangeThread(() -> {
             if (nextProducerId >= reservedProducerIds) {
                 write(new CatalogRecord.ProducerIdsReserved(nextProducerId + PRODUCER_ID_BLOCK));

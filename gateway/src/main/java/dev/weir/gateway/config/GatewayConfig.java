@@ -30,6 +30,10 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String WEIR_AUTHORIZER = "dev.weir.gateway.security.AclAuthorizer";
     public static final String NODE_ID = "node.id";
     public static final String CLUSTER_ID = "cluster.id";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CLUSTER_NODES = "cluster.nodes";
+    public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String LOG_DIR = "log.dir";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_PARTITIONS = "num.partitions";
@@ -119,7 +123,20 @@ public final class GatewayConfig extends AbstractConfig {
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
                     "This gateway's broker id, reported in Metadata and as the leader of every partition.")
             .define(CLUSTER_ID, Type.STRING, "", Importance.LOW,
-                    "Cluster id reported to clients. Empty: a random id is made on first start and kept in the data.")
+                    "Cluster id reported to clients. Empty: a random id is made on first start and kept in the data. "
+                            + "A cluster needs it set, the same on every node.")
+            .define(CONTROLLER_QUORUM_VOTERS, Type.STRING, "", new NodeListValidator(), Importance.HIGH,
+                    "The nodes of a cluster as id@host:port of each node's inter-node (Raft) listener, this node's "
+                            + "included, e.g. 1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194. Every node is a "
+                            + "replica of every storage container. Empty: a single node, as without replication.")
+            .define(CLUSTER_NODES, Type.STRING, "", new NodeListValidator(), Importance.HIGH,
+                    "With controller.quorum.voters: each node's client address as id@host:port, the address "
+                            + "clients are sent to for what that node leads; the same ids as the voters.")
+            .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 1000, Range.between(100, 60_000), Importance.MEDIUM,
+                    "In a cluster: how long a follower waits without hearing from its container's leader before "
+                            + "it stands for election (a random time between this and twice this).")
+            .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "In a cluster: a follower not heard from by its leader for this long leaves the ISR.")
             .define(LOG_DIR, Type.STRING, "./data", new NonEmpty(), Importance.HIGH,
                     "Directory holding all data: one LMDB environment per storage container.")
             .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.between(1, 256), Importance.MEDIUM,
@@ -127,7 +144,7 @@ public final class GatewayConfig extends AbstractConfig {
             .define(NUM_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of an auto-created topic, and of a created topic that asks for the default (-1).")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.between(1, 1), Importance.LOW,
-                    "Replication factor reported for topics. Weir is one node; only 1 is valid.")
+                    "Replication factor of topics created without one. Only 1 is valid; in a cluster every node is a replica of every partition whatever the factor asked (up to the node count).")
             .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, true, Importance.HIGH,
                     "Create a topic when a client asks Metadata for one that does not exist.")
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -349,11 +366,54 @@ public final class GatewayConfig extends AbstractConfig {
     public GatewayConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
         listeners(); // names without a protocol, clashing ports: refused at load, naming the key
+        validateCluster();
         int lock = getInt(GROUP_SHARE_RECORD_LOCK_DURATION_MS);
         if (lock < getInt(GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS) || lock > getInt(GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS)) {
             throw new org.apache.kafka.common.config.ConfigException(GROUP_SHARE_RECORD_LOCK_DURATION_MS, lock,
                     "must be between " + GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS + " and "
                             + GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS);
+        }
+    }
+
+    /** True if this node is one of a cluster's ({@code controller.quorum.voters} is set). */
+    public boolean clustered() {
+        return !getString(CONTROLLER_QUORUM_VOTERS).isBlank();
+    }
+
+    /** The voters: node id to inter-node address. */
+    public Map<Integer, java.net.InetSocketAddress> voters() {
+        return NodeListValidator.parse(getString(CONTROLLER_QUORUM_VOTERS));
+    }
+
+    /** Each node's client address. */
+    public Map<Integer, java.net.InetSocketAddress> clusterNodes() {
+        return NodeListValidator.parse(getString(CLUSTER_NODES));
+    }
+
+    private void validateCluster() {
+        if (!clustered()) {
+            if (!getString(CLUSTER_NODES).isBlank()) {
+                throw new org.apache.kafka.common.config.ConfigException(CLUSTER_NODES, getString(CLUSTER_NODES),
+                        "is for a cluster: set " + CONTROLLER_QUORUM_VOTERS + " too");
+            }
+            return;
+        }
+        Map<Integer, java.net.InetSocketAddress> voters = voters();
+        if (!voters.containsKey(getInt(NODE_ID))) {
+            throw new org.apache.kafka.common.config.ConfigException(CONTROLLER_QUORUM_VOTERS,
+                    getString(CONTROLLER_QUORUM_VOTERS), "does not list this node's " + NODE_ID + " " + getInt(NODE_ID));
+        }
+        if (!clusterNodes().keySet().equals(voters.keySet())) {
+            throw new org.apache.kafka.common.config.ConfigException(CLUSTER_NODES, getString(CLUSTER_NODES),
+                    "must list the same node ids as " + CONTROLLER_QUORUM_VOTERS + " " + voters.keySet());
+        }
+        if (getInt(STORAGE_CONTAINERS) <= 0) {
+            throw new org.apache.kafka.common.config.ConfigException(STORAGE_CONTAINERS, getInt(STORAGE_CONTAINERS),
+                    "must be set (1 or more, the same on every node) in a cluster");
+        }
+        if (getString(CLUSTER_ID).isBlank()) {
+            throw new org.apache.kafka.common.config.ConfigException(CLUSTER_ID, "",
+                    "must be set, the same on every node, in a cluster");
         }
     }
 
@@ -468,6 +528,31 @@ public final class GatewayConfig extends AbstractConfig {
     }
 
     /** Empty, or host:port with a port from 0 to 65535 (host empty: every interface). */
+    /** Kafka's voter list format, id@host:port,...; empty is allowed (no cluster). */
+    private static final class NodeListValidator implements ConfigDef.Validator {
+        static Map<Integer, java.net.InetSocketAddress> parse(String list) {
+            return dev.weir.replication.ClusterConfig.parseNodes(list);
+        }
+
+        @Override
+        public void ensureValid(String name, Object value) {
+            String v = value == null ? "" : String.valueOf(value).trim();
+            if (v.isEmpty()) {
+                return;
+            }
+            try {
+                parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "id@host:port,id@host:port,..., or empty";
+        }
+    }
+
     private static final class HostPortValidator implements ConfigDef.Validator {
         @Override
         public void ensureValid(String name, Object value) {

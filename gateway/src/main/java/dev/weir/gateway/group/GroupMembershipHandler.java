@@ -96,16 +96,22 @@ public final class GroupMembershipHandler implements ApiHandler {
         return leave((LeaveGroupRequest) request, version);
     }
 
-    private AbstractResponse findCoordinator(RequestContext context, BrokerIdentity.Endpoint endpoint,
+    private AbstractResponse findCoordinator(RequestContext context, BrokerIdentity.Endpoint ownEndpoint,
                                              FindCoordinatorRequestData data, short version) {
+        // In a cluster the coordinator is the node leading the container of the gateway's state.
+        int coordinatorId = identity.controllerId();
+        BrokerIdentity.Endpoint endpoint = coordinatorId < 0 ? null : identity.endpointOf(coordinatorId, context);
+        if (endpoint == null) {
+            coordinatorId = -1;
+        }
         if (version < 4) {
-            Errors e = coordinates(data.keyType()) ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+            Errors e = coordinates(data.keyType()) && coordinatorId >= 0 ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             if (e == Errors.NONE) {
                 e = authorizeKey(context, data.keyType(), data.key());
             }
             FindCoordinatorResponseData out = new FindCoordinatorResponseData().setErrorCode(e.code());
             if (e == Errors.NONE) {
-                out.setNodeId(identity.nodeId()).setHost(endpoint.host()).setPort(endpoint.port());
+                out.setNodeId(coordinatorId).setHost(endpoint.host()).setPort(endpoint.port());
             } else {
                 out.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(e.message());
             }
@@ -117,8 +123,8 @@ public final class GroupMembershipHandler implements ApiHandler {
             Errors denied = coordinates(data.keyType()) ? authorizeKey(context, data.keyType(), key) : Errors.NONE;
             if (denied != Errors.NONE) {
                 c.setErrorCode(denied.code()).setErrorMessage(denied.message()).setNodeId(-1).setHost("").setPort(-1);
-            } else if (coordinates(data.keyType())) {
-                c.setErrorCode(Errors.NONE.code()).setNodeId(identity.nodeId()).setHost(endpoint.host())
+            } else if (coordinates(data.keyType()) && coordinatorId >= 0) {
+                c.setErrorCode(Errors.NONE.code()).setNodeId(coordinatorId).setHost(endpoint.host())
                         .setPort(endpoint.port());
             } else {
                 c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(

@@ -55,4 +55,67 @@ public final class BrokerIdentity {
     public String clusterId() {
         return catalog.clusterId();
     }
+
+    // ------------------------------------------------------------------ cluster
+
+    /** A node as clients see it. */
+    public record Node(int id, Endpoint endpoint) {
+    }
+
+    private volatile dev.weir.replication.RatisLog raft;
+    private volatile dev.weir.storage.LmdbSegmentStore store;
+    private volatile Map<Integer, Endpoint> clusterEndpoints = Map.of();
+
+    /** Makes this identity one node's of a cluster: who leads what comes from the Raft groups. */
+    public void joinCluster(dev.weir.replication.RatisLog raft, dev.weir.storage.LmdbSegmentStore store,
+                            Map<Integer, java.net.InetSocketAddress> clientAddresses) {
+        Map<Integer, Endpoint> endpoints = new java.util.TreeMap<>();
+        clientAddresses.forEach((id, a) -> endpoints.put(id, new Endpoint(a.getHostString(), a.getPort())));
+        this.clusterEndpoints = java.util.Collections.unmodifiableMap(endpoints);
+        this.store = store;
+        this.raft = raft;
+    }
+
+    public boolean clustered() {
+        return raft != null;
+    }
+
+    /** Every node, with the address advertised on the listener {@code context}'s request came in on. */
+    public List<Node> nodes(RequestContext context) {
+        if (raft == null) {
+            return List.of(new Node(nodeId, endpoint(context)));
+        }
+        List<Node> nodes = new java.util.ArrayList<>();
+        clusterEndpoints.forEach((id, e) -> nodes.add(new Node(id, id == nodeId ? endpoint(context) : e)));
+        return nodes;
+    }
+
+    /** The node leading a segment's container (-1 while an election runs); this node when alone. */
+    public int leaderOf(String segment) {
+        return raft == null ? nodeId : raft.leaderOf(store.containerOf(segment));
+    }
+
+    public List<Integer> replicas(String segment) {
+        return raft == null ? List.of(nodeId) : raft.replicas(store.containerOf(segment));
+    }
+
+    public List<Integer> inSyncReplicas(String segment) {
+        return raft == null ? List.of(nodeId) : raft.inSyncReplicas(store.containerOf(segment));
+    }
+
+    /**
+     * The controller, group and transaction coordinator: the leader of the container holding the
+     * gateway's state segments (container 0 in a cluster), or this node when alone.
+     */
+    public int controllerId() {
+        return raft == null ? nodeId : raft.leaderOf(0);
+    }
+
+    /** The address of node {@code id} for the listener {@code context}'s request came in on, or null. */
+    public Endpoint endpointOf(int id, RequestContext context) {
+        if (id == nodeId) {
+            return endpoint(context);
+        }
+        return clusterEndpoints.get(id);
+    }
 }

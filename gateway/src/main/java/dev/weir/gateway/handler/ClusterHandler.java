@@ -58,7 +58,7 @@ public final class ClusterHandler implements ApiHandler {
     private AbstractResponse describeCluster(RequestContext context, DescribeClusterRequest req) {
         DescribeClusterResponseData data = new DescribeClusterResponseData()
                 .setClusterId(broker.clusterId())
-                .setControllerId(broker.nodeId())
+                .setControllerId(broker.controllerId())
                 .setEndpointType(req.data().endpointType());
         if (req.data().endpointType() != BROKER_ENDPOINTS) {
             return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
@@ -67,9 +67,10 @@ public final class ClusterHandler implements ApiHandler {
         if (req.data().includeClusterAuthorizedOperations()) {
             data.setClusterAuthorizedOperations(access.operations(context, ResourceType.CLUSTER, Access.CLUSTER));
         }
-        BrokerIdentity.Endpoint endpoint = broker.endpoint(context);
-        data.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                .setBrokerId(broker.nodeId()).setHost(endpoint.host()).setPort(endpoint.port()).setIsFenced(false));
+        for (BrokerIdentity.Node n : broker.nodes(context)) {
+            data.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                    .setBrokerId(n.id()).setHost(n.endpoint().host()).setPort(n.endpoint().port()).setIsFenced(false));
+        }
         return new DescribeClusterResponse(data);
     }
 
@@ -123,9 +124,11 @@ public final class ClusterHandler implements ApiHandler {
                             .setPartitionIndex(p));
                     break;
                 }
+                String segment = topic.get().segment(p);
                 t.partitions().add(new DescribeTopicPartitionsResponsePartition().setPartitionIndex(p)
-                        .setErrorCode(Errors.NONE.code()).setLeaderId(broker.nodeId()).setLeaderEpoch(-1)
-                        .setReplicaNodes(replicas).setIsrNodes(replicas).setEligibleLeaderReplicas(List.of())
+                        .setErrorCode(Errors.NONE.code()).setLeaderId(broker.leaderOf(segment)).setLeaderEpoch(-1)
+                        .setReplicaNodes(broker.replicas(segment)).setIsrNodes(broker.inSyncReplicas(segment))
+                        .setEligibleLeaderReplicas(List.of())
                         .setLastKnownElr(List.of()).setOfflineReplicas(List.of()));
                 budget--;
             }

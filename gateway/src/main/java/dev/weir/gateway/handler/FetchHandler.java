@@ -163,6 +163,8 @@ public final class FetchHandler implements ApiHandler {
             error = version >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (tp.partition() < 0 || tp.partition() >= topic.get().partitions()) {
             error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (!store.leads(topic.get().segment(tp.partition()))) {
+            error = Errors.NOT_LEADER_OR_FOLLOWER; // consumers fetch from the leader, as in Kafka
         }
         return new Wanted(tp, topic.orElse(null), pd.fetchOffset, Math.max(0, pd.maxBytes), error);
     }

@@ -74,6 +74,10 @@ public final class ListOffsetsHandler implements ApiHandler {
                     continue;
                 }
                 String segment = topic.get().segment(p.partitionIndex());
+                if (!store.leads(segment)) {
+                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                    continue;
+                }
                 all.add(lookup(segment, p.timestamp(), readCommitted).handle((found, e) -> {
                     if (e != null) {
                         pr.setErrorCode(KafkaErrors.of(e).code());

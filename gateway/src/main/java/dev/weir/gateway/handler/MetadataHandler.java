@@ -98,10 +98,11 @@ public final class MetadataHandler implements ApiHandler {
         return CompletableFuture.allOf(topics.toArray(CompletableFuture[]::new)).thenApply(v -> {
             MetadataResponseData data = new MetadataResponseData()
                     .setClusterId(broker.clusterId())
-                    .setControllerId(broker.nodeId());
-            BrokerIdentity.Endpoint endpoint = broker.endpoint(context);
-            data.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                    .setNodeId(broker.nodeId()).setHost(endpoint.host()).setPort(endpoint.port()));
+                    .setControllerId(broker.controllerId());
+            for (BrokerIdentity.Node n : broker.nodes(context)) {
+                data.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                        .setNodeId(n.id()).setHost(n.endpoint().host()).setPort(n.endpoint().port()));
+            }
             for (CompletableFuture<MetadataResponseTopic> t : topics) {
                 MetadataResponseTopic topic = t.join();
                 if (topic == null) {
@@ -168,15 +169,17 @@ public final class MetadataHandler implements ApiHandler {
                 .setTopicId(topic.id())
                 .setIsInternal(TopicCatalog.isInternal(topic.name()))
                 .setErrorCode(Errors.NONE.code());
-        List<Integer> replicas = List.of(broker.nodeId());
         for (int p = 0; p < topic.partitions(); p++) {
+            String segment = topic.segment(p);
+            int leader = broker.leaderOf(segment);
             t.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code())
-                    .setLeaderId(broker.nodeId())
+                    // while its container elects a leader, as Kafka: LEADER_NOT_AVAILABLE, leader -1
+                    .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(leader)
                     .setLeaderEpoch(-1)
-                    .setReplicaNodes(replicas)
-                    .setIsrNodes(replicas)
+                    .setReplicaNodes(broker.replicas(segment))
+                    .setIsrNodes(broker.inSyncReplicas(segment))
                     .setOfflineReplicas(List.of()));
         }
         return t;

@@ -52,9 +52,17 @@ public final class TopicAdminHandler implements ApiHandler {
     private final TopicCatalog catalog;
     private final TopicConfigs topicConfigs;
     private final int nodeId;
+    /** Nodes in the cluster (1 when alone): every partition's replica count. */
+    private int brokers = 1;
     private final int defaultPartitions;
     private final boolean deleteEnabled;
     private final Access access;
+
+    /** In a cluster of {@code nodes}: replication factors up to it are accepted, and every node is a replica. */
+    public TopicAdminHandler inCluster(int nodes) {
+        this.brokers = nodes;
+        return this;
+    }
 
     public TopicAdminHandler(TopicCatalog catalog, TopicConfigs topicConfigs, int nodeId, int defaultPartitions,
                              boolean deleteEnabled, Access access) {
@@ -153,10 +161,11 @@ public final class TopicAdminHandler implements ApiHandler {
             }
             return t.assignments().size();
         }
-        if (t.replicationFactor() != -1 && t.replicationFactor() != 1) {
+        // Every node replicates every container: a factor up to the node count is met (by all of them).
+        if (t.replicationFactor() != -1 && (t.replicationFactor() < 1 || t.replicationFactor() > brokers)) {
             throw new InvalidReplicationFactorException("Unable to replicate the partition " + t.replicationFactor()
                     + " time(s): The target replication factor of " + t.replicationFactor()
-                    + " cannot be reached because only 1 broker(s) are registered.");
+                    + " cannot be reached because only " + brokers + " broker(s) are registered.");
         }
         if (t.numPartitions() == -1) {
             return defaultPartitions;
@@ -177,7 +186,7 @@ public final class TopicAdminHandler implements ApiHandler {
 
     private void fill(CreatableTopicResult result, TopicMeta topic) {
         result.setErrorCode(Errors.NONE.code()).setTopicId(topic.id()).setNumPartitions(topic.partitions())
-                .setReplicationFactor((short) 1);
+                .setReplicationFactor((short) brokers);
         if (result.topicConfigErrorCode() != Errors.NONE.code()) {
             return;
         }

@@ -62,7 +62,7 @@ public final class WatermarkService {
     public static WatermarkService open(TopicCatalog catalog, SegmentStore store, long writerTimeoutMs) {
         WatermarkService service = new WatermarkService(catalog, store, writerTimeoutMs);
         catalog.onDeleted(service::topicDeleted);
-        TopicMeta topic = service.marksTopic();
+        TopicMeta topic = store.replicated() ? service.awaitMarksTopic() : service.marksTopic();
         long offset = store.getInfo(topic.segment(0)).join().startOffset();
         while (true) {
             ReadResult r = store.read(topic.segment(0), offset, 1 << 20).join();
@@ -138,6 +138,10 @@ public final class WatermarkService {
      * wiped), then the algorithm over every topic with writers, publishing the marks that are due.
      */
     public void run() {
+        java.util.Optional<TopicMeta> marks = catalog.byName(TOPIC);
+        if (marks.isEmpty() || !store.leads(marks.get().segment(0))) {
+            return; // in a cluster, the node leading the marks' partition publishes them
+        }
         List<String> gone;
         synchronized (this) {
             for (String name : published.keySet()) {
@@ -218,6 +222,30 @@ public final class WatermarkService {
         ByteBuffer bytes = records.buffer();
         Entry entry = new Entry(bytes, 1, now, (data, baseOffset) -> data.putLong(data.position(), baseOffset));
         store.append(marksTopic().segment(0), Append.of(entry)).join();
+    }
+
+    /**
+     * In a cluster: the controller creates the topic and the leader of its partition's container
+     * the segment; every other node waits until both have reached it.
+     */
+    private TopicMeta awaitMarksTopic() {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            java.util.Optional<TopicMeta> topic = catalog.byName(TOPIC);
+            if (topic.isEmpty() && catalog.isController()) {
+                topic = java.util.Optional.of(marksTopic());
+            }
+            if (topic.isPresent() && store.exists(topic.get().segment(0)).join()) {
+                return topic.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the topic " + TOPIC + " did not reach this node within 120 s");
+            }
+            if (topic.isPresent()) {
+                catalog.reconcileSegments();
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     private TopicMeta marksTopic() {
