@@ -52,10 +52,20 @@ abstract class BrokerProcess implements Broker {
     protected abstract Duration startTimeout();
 
     final void launch() {
+        spawn();
+        awaitReady();
+    }
+
+    /** Starts the process without waiting for it to serve (a cluster's nodes wait for each other). */
+    final void spawn() {
         if (isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
         process = ChildProcesses.start(command(), logFile);
+    }
+
+    /** Waits until the spawned process serves, as {@link #launch()} does. */
+    final void awaitServing() {
         awaitReady();
     }
 

@@ -43,6 +43,16 @@ public final class GatewayProcess extends BrokerProcess {
         }
     }
 
+    /** A gateway with its port and data directory chosen, not started: see {@link WeirCluster}. */
+    static GatewayProcess prepare(String name, Map<String, String> settings) {
+        return new GatewayProcess(name, settings, List.of());
+    }
+
+    /** Adds a setting before the process is spawned. */
+    void set(String key, String value) {
+        settings.put(key, value);
+    }
+
     @Override
     public Target target() {
         return Target.WEIR;

@@ -1,0 +1,266 @@
+package dev.weir.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A three-node Weir cluster of real gateway processes, replication factor 3, with Kafka's own
+ * clients and CLI: what Metadata and the CLI show, and that leader failover under load loses no
+ * acknowledged record, duplicates none and keeps each partition's order. Weir only (the harness
+ * runs single Kafka brokers).
+ */
+class ClusterTest {
+    /** Leader kills in a row in the failover test; the issue asks 20, which is the default. */
+    private static final int FAILOVERS = Integer.getInteger("weir.cluster.failovers", 20);
+    private static final int PARTITIONS = 3;
+
+    @Test
+    void metadataAndTheCliShowEveryNodeAsReplicaAndInSync() {
+        Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "Weir only");
+        try (WeirCluster cluster = WeirCluster.start("cluster-meta", 3, Map.of());
+             Admin admin = Clients.admin(cluster)) {
+            String topic = Clients.uniqueTopic("replicated");
+            Clients.get(admin.createTopics(List.of(new NewTopic(topic, 6, (short) 3))).all());
+            TopicDescription d = awaitLeaders(admin, topic);
+            Set<Integer> leaders = new HashSet<>();
+            for (TopicPartitionInfo p : d.partitions()) {
+                assertEquals(List.of(1, 2, 3), ids(p.replicas()), "replicas of partition " + p.partition());
+                assertEquals(List.of(1, 2, 3), ids(p.isr()).stream().sorted().toList(), "ISR of partition " + p.partition());
+                leaders.add(p.leader().id());
+            }
+            assertTrue(leaders.size() >= 2, "leadership is spread over the nodes: " + leaders);
+            var described = admin.describeCluster();
+            assertEquals(List.of(1, 2, 3), Clients.get(described.nodes()).stream().map(Node::id).sorted().toList());
+            assertTrue(Set.of(1, 2, 3).contains(Clients.get(described.controller()).id()));
+
+            // A replication factor above the node count is refused as Kafka refuses it.
+            var tooMany = admin.createTopics(List.of(new NewTopic(Clients.uniqueTopic("rf4"), 1, (short) 4))).all();
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    org.apache.kafka.common.errors.InvalidReplicationFactorException.class, () -> Clients.get(tooMany));
+
+            String describe = ToolRunner.succeedAgainst(cluster, "org.apache.kafka.tools.TopicCommand",
+                    "--describe", "--topic", topic).stdout();
+            assertTrue(describe.contains("ReplicationFactor: 3"), describe);
+            assertEquals(6, describe.lines().filter(l -> l.contains("Replicas: 1,2,3") && l.contains("Isr: ")).count(),
+                    describe);
+            String under = ToolRunner.succeedAgainst(cluster, "org.apache.kafka.tools.TopicCommand",
+                    "--describe", "--under-replicated-partitions").stdout();
+            assertEquals("", under.strip(), "no partition is under-replicated");
+
+            // produce through every node's metadata, read back from the leaders
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int i = 0; i < 60; i++) {
+                    Clients.get(producer.send(new ProducerRecord<>(topic, i % 6, "k" + i, "v" + i)));
+                }
+            }
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster, Map.of())) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (int p = 0; p < 6; p++) {
+                    tps.add(new TopicPartition(topic, p));
+                }
+                assertEquals(60, Clients.readToEnd(consumer, tps).size());
+            }
+        }
+    }
+
+    /**
+     * An idempotent acks=all producer writes all the time while the leader of one partition after
+     * another is killed with kill -9 and started again. Every record the producer saw acknowledged
+     * is read back exactly once, at the offset it was acknowledged with, in send order per partition.
+     */
+    @Test
+    void leaderKillsUnderLoadLoseNoAcknowledgedRecord() throws Exception {
+        Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "Weir only");
+        try (WeirCluster cluster = WeirCluster.start("cluster-failover", 3, Map.of());
+             Admin admin = Clients.admin(cluster)) {
+            String topic = Clients.uniqueTopic("failover");
+            Clients.get(admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all());
+            awaitLeaders(admin, topic);
+
+            Map<Integer, Map<Long, String>> acked = new ConcurrentHashMap<>();
+            Queue failures = new Queue();
+            AtomicBoolean running = new AtomicBoolean(true);
+            Semaphore inFlight = new Semaphore(500);
+            Map<String, Object> config = Map.of(
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                    ProducerConfig.LINGER_MS_CONFIG, "5",
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000",
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                    ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "50",
+                    "metadata.max.age.ms", "1000");
+            KafkaProducer<String, String> producer = Clients.producer(cluster, config);
+            AtomicInteger sent = new AtomicInteger();
+            Thread load = new Thread(() -> {
+                long[] seq = new long[PARTITIONS];
+                try {
+                    while (running.get()) {
+                        inFlight.acquire();
+                        int p = sent.getAndIncrement() % PARTITIONS;
+                        String value = "p" + p + "-" + (seq[p]++);
+                        producer.send(new ProducerRecord<>(topic, p, null, value), (md, e) -> {
+                            inFlight.release();
+                            if (e != null) {
+                                failures.add(value + ": " + e);
+                            } else {
+                                acked.computeIfAbsent(md.partition(), k -> new ConcurrentHashMap<>()).put(md.offset(), value);
+                            }
+                        });
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "failover-load");
+            load.start();
+            List<Long> failoverMillis = new ArrayList<>();
+            try {
+                for (int i = 0; i < FAILOVERS; i++) {
+                    int partition = i % PARTITIONS;
+                    int leader = awaitLeaders(admin, topic).partitions().get(partition).leader().id();
+                    int before = count(acked, partition);
+                    Await.until(Clients.TIMEOUT, "records of partition " + partition + " are acknowledged before kill "
+                            + (i + 1), () -> count(acked, partition) > before + 20);
+                    int atKill = count(acked, partition);
+                    cluster.node(leader).kill9();
+                    long killed = System.nanoTime();
+                    Await.until(Clients.TIMEOUT, "partition " + partition + " takes writes again after kill " + (i + 1)
+                            + " of node " + leader, () -> count(acked, partition) > atKill + 10);
+                    failoverMillis.add(Duration.ofNanos(System.nanoTime() - killed).toMillis());
+                    cluster.node(leader).restart();
+                    awaitFullIsr(admin, topic);
+                }
+            } finally {
+                running.set(false);
+                load.join(60_000);
+                producer.flush();
+                producer.close(Duration.ofSeconds(60));
+            }
+            List<Long> sorted = new ArrayList<>(failoverMillis);
+            Collections.sort(sorted);
+            System.out.printf("ClusterTest failover: %d kills, %d records sent, %d acknowledged, %d failed; "
+                            + "time from kill -9 to 10 more acknowledgements on the partition: min %d ms, median %d ms, max %d ms (%s)%n",
+                    FAILOVERS, sent.get(), acked.values().stream().mapToInt(Map::size).sum(), failures.size(),
+                    sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), failoverMillis);
+            assertEquals(List.of(), failures.list(), "no send failed within the delivery timeout");
+
+            // The history check: read every partition from the start with read_committed.
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster,
+                    Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (int p = 0; p < PARTITIONS; p++) {
+                    tps.add(new TopicPartition(topic, p));
+                }
+                List<ConsumerRecord<String, String>> all = Clients.readToEnd(consumer, tps);
+                for (int p = 0; p < PARTITIONS; p++) {
+                    int partition = p;
+                    List<ConsumerRecord<String, String>> read = all.stream().filter(r -> r.partition() == partition).toList();
+                    checkHistory(partition, read, acked.getOrDefault(partition, Map.of()));
+                }
+            }
+        }
+    }
+
+    /**
+     * Every acknowledged record is read exactly once at its acknowledged offset; no value is read
+     * twice; offsets rise; per partition the send sequence rises (idempotence keeps order).
+     */
+    private static void checkHistory(int partition, List<ConsumerRecord<String, String>> read, Map<Long, String> acked) {
+        Map<Long, String> byOffset = new TreeMap<>();
+        Set<String> values = new HashSet<>();
+        long lastOffset = -1;
+        long lastSeq = -1;
+        for (ConsumerRecord<String, String> r : read) {
+            assertTrue(r.offset() > lastOffset, "partition " + partition + ": offset " + r.offset() + " after " + lastOffset);
+            lastOffset = r.offset();
+            assertTrue(values.add(r.value()), "partition " + partition + ": " + r.value() + " read twice");
+            long seq = Long.parseLong(r.value().substring(r.value().indexOf('-') + 1));
+            assertTrue(seq > lastSeq, "partition " + partition + ": " + r.value() + " after sequence " + lastSeq);
+            lastSeq = seq;
+            byOffset.put(r.offset(), r.value());
+        }
+        List<String> missing = acked.entrySet().stream()
+                .filter(e -> !e.getValue().equals(byOffset.get(e.getKey())))
+                .map(e -> e.getValue() + "@" + e.getKey() + " (read: " + byOffset.get(e.getKey()) + ")")
+                .limit(20).collect(Collectors.toList());
+        assertEquals(List.of(), missing, "partition " + partition + ": acknowledged records not read back where acknowledged");
+        assertTrue(read.size() >= acked.size(), "partition " + partition + ": read " + read.size() + " < acknowledged " + acked.size());
+    }
+
+    private static int count(Map<Integer, Map<Long, String>> acked, int partition) {
+        Map<Long, String> m = acked.get(partition);
+        return m == null ? 0 : m.size();
+    }
+
+    private static TopicDescription awaitLeaders(Admin admin, String topic) {
+        return Await.value(Clients.TIMEOUT, "every partition of " + topic + " has a leader", () -> {
+            try {
+                TopicDescription d = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic);
+                boolean led = d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                return led ? java.util.Optional.of(d) : java.util.Optional.empty();
+            } catch (RuntimeException e) {
+                return java.util.Optional.empty();
+            }
+        });
+    }
+
+    private static void awaitFullIsr(Admin admin, String topic) {
+        Await.until(Clients.TIMEOUT, "every partition of " + topic + " has all 3 replicas in sync", () -> {
+            try {
+                TopicDescription d = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic);
+                return d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty() && p.isr().size() == 3);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    private static List<Integer> ids(List<Node> nodes) {
+        return nodes.stream().map(Node::id).toList();
+    }
+
+    /** Failed sends, in the order their callbacks ran. */
+    private static final class Queue {
+        private final ConcurrentLinkedQueue<String> items = new ConcurrentLinkedQueue<>();
+
+        void add(String s) {
+            items.add(s);
+        }
+
+        int size() {
+            return items.size();
+        }
+
+        List<String> list() {
+            return new ArrayList<>(items);
+        }
+    }
+}
