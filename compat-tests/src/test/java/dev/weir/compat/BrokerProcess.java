@@ -64,6 +64,30 @@ abstract class BrokerProcess implements Broker {
         process = ChildProcesses.start(command(), logFile);
     }
 
+    /** SIGSTOP: the process stops where it is, its sockets open, as a node cut off by a partition looks. */
+    void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits until the spawned process serves, as {@link #launch()} does. */
     final void awaitServing() {
         awaitReady();

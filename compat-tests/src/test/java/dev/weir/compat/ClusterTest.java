@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Test;
 class ClusterTest {
     /** Leader kills in a row in the failover test; the issue asks 20, which is the default. */
     private static final int FAILOVERS = Integer.getInteger("weir.cluster.failovers", 20);
+    /** Then leaders paused with SIGSTOP (cut off, sockets open) and resumed. */
+    private static final int PAUSES = Integer.getInteger("weir.cluster.pauses", 3);
     private static final int PARTITIONS = 3;
 
     @Test
@@ -89,6 +91,36 @@ class ClusterTest {
                 }
                 assertEquals(60, Clients.readToEnd(consumer, tps).size());
             }
+
+            // a consumer group, coordinated by the controller, over partitions led by every node
+            String group = Clients.uniqueTopic("cluster-group");
+            Map<String, Object> member = Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster, member)) {
+                consumer.subscribe(List.of(topic));
+                List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+                Await.until(Clients.TIMEOUT, "the group member reads all 60", () -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                    return seen.size() >= 60;
+                });
+                assertEquals(60, seen.size());
+                consumer.commitSync();
+            }
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int p = 0; p < 6; p++) {
+                    Clients.get(producer.send(new ProducerRecord<>(topic, p, "late", "late" + p)));
+                }
+            }
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster, member)) {
+                consumer.subscribe(List.of(topic));
+                List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+                Await.until(Clients.TIMEOUT, "a new member resumes at the committed offsets", () -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                    return seen.size() >= 6;
+                });
+                assertEquals(Set.of("late0", "late1", "late2", "late3", "late4", "late5"),
+                        seen.stream().map(ConsumerRecord::value).collect(Collectors.toSet()));
+            }
         }
     }
 
@@ -120,6 +152,8 @@ class ClusterTest {
                     "metadata.max.age.ms", "1000");
             KafkaProducer<String, String> producer = Clients.producer(cluster, config);
             AtomicInteger sent = new AtomicInteger();
+            // per partition: when the latest-sent record that was acknowledged was sent
+            java.util.concurrent.atomic.AtomicLongArray ackedSentAt = new java.util.concurrent.atomic.AtomicLongArray(PARTITIONS);
             Thread load = new Thread(() -> {
                 long[] seq = new long[PARTITIONS];
                 try {
@@ -127,11 +161,13 @@ class ClusterTest {
                         inFlight.acquire();
                         int p = sent.getAndIncrement() % PARTITIONS;
                         String value = "p" + p + "-" + (seq[p]++);
+                        long sentAt = System.nanoTime();
                         producer.send(new ProducerRecord<>(topic, p, null, value), (md, e) -> {
                             inFlight.release();
                             if (e != null) {
                                 failures.add(value + ": " + e);
                             } else {
+                                ackedSentAt.accumulateAndGet(md.partition(), sentAt, Math::max);
                                 acked.computeIfAbsent(md.partition(), k -> new ConcurrentHashMap<>()).put(md.offset(), value);
                             }
                         });
@@ -142,20 +178,32 @@ class ClusterTest {
             }, "failover-load");
             load.start();
             List<Long> failoverMillis = new ArrayList<>();
+            List<Long> pauseMillis = new ArrayList<>();
             try {
-                for (int i = 0; i < FAILOVERS; i++) {
+                for (int i = 0; i < FAILOVERS + PAUSES; i++) {
+                    boolean pause = i >= FAILOVERS;
                     int partition = i % PARTITIONS;
                     int leader = awaitLeaders(admin, topic).partitions().get(partition).leader().id();
                     int before = count(acked, partition);
-                    Await.until(Clients.TIMEOUT, "records of partition " + partition + " are acknowledged before kill "
+                    Await.until(Clients.TIMEOUT, "records of partition " + partition + " are acknowledged before round "
                             + (i + 1), () -> count(acked, partition) > before + 20);
-                    int atKill = count(acked, partition);
-                    cluster.node(leader).kill9();
-                    long killed = System.nanoTime();
-                    Await.until(Clients.TIMEOUT, "partition " + partition + " takes writes again after kill " + (i + 1)
-                            + " of node " + leader, () -> count(acked, partition) > atKill + 10);
-                    failoverMillis.add(Duration.ofNanos(System.nanoTime() - killed).toMillis());
-                    cluster.node(leader).restart();
+                                        GatewayProcess node = cluster.node(leader);
+                    if (pause) {
+                        node.pause();
+                    } else {
+                        node.kill9();
+                    }
+                    long faulted = System.nanoTime();
+                    // failed over: a record sent after the fault is acknowledged
+                    Await.until(Clients.TIMEOUT, "partition " + partition + " takes writes again after "
+                            + (pause ? "pausing" : "killing") + " node " + leader + " in round " + (i + 1),
+                            () -> ackedSentAt.get(partition) > faulted);
+                    (pause ? pauseMillis : failoverMillis).add(Duration.ofNanos(System.nanoTime() - faulted).toMillis());
+                    if (pause) {
+                        node.resume();
+                    } else {
+                        node.restart();
+                    }
                     awaitFullIsr(admin, topic);
                 }
             } finally {
@@ -164,12 +212,10 @@ class ClusterTest {
                 producer.flush();
                 producer.close(Duration.ofSeconds(60));
             }
-            List<Long> sorted = new ArrayList<>(failoverMillis);
-            Collections.sort(sorted);
-            System.out.printf("ClusterTest failover: %d kills, %d records sent, %d acknowledged, %d failed; "
-                            + "time from kill -9 to 10 more acknowledgements on the partition: min %d ms, median %d ms, max %d ms (%s)%n",
-                    FAILOVERS, sent.get(), acked.values().stream().mapToInt(Map::size).sum(), failures.size(),
-                    sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), failoverMillis);
+            System.out.printf("ClusterTest failover: %d kills and %d pauses, %d records sent, %d acknowledged, %d failed; "
+                            + "from the fault to the first acknowledgement of a record sent after it, kill -9: %s; SIGSTOP: %s%n",
+                    FAILOVERS, PAUSES, sent.get(), acked.values().stream().mapToInt(Map::size).sum(), failures.size(),
+                    summary(failoverMillis), summary(pauseMillis));
             assertEquals(List.of(), failures.list(), "no send failed within the delivery timeout");
 
             // The history check: read every partition from the start with read_committed.
@@ -213,6 +259,16 @@ class ClusterTest {
                 .limit(20).collect(Collectors.toList());
         assertEquals(List.of(), missing, "partition " + partition + ": acknowledged records not read back where acknowledged");
         assertTrue(read.size() >= acked.size(), "partition " + partition + ": read " + read.size() + " < acknowledged " + acked.size());
+    }
+
+    private static String summary(List<Long> millis) {
+        if (millis.isEmpty()) {
+            return "none";
+        }
+        List<Long> sorted = new ArrayList<>(millis);
+        Collections.sort(sorted);
+        return "min " + sorted.get(0) + " ms, median " + sorted.get(sorted.size() / 2) + " ms, max "
+                + sorted.get(sorted.size() - 1) + " ms " + millis;
     }
 
     private static int count(Map<Integer, Map<Long, String>> acked, int partition) {
