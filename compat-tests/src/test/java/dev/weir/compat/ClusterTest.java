@@ -236,6 +236,159 @@ class ClusterTest {
     }
 
     /**
+     * The controller (group coordinator) is killed three times while a consumer group reads: the
+     * new controller loads the group and its offsets, the member carries on without losing a
+     * record, rebalancing at most once per failover, and the committed offsets end at the end.
+     */
+    @Test
+    void aConsumerGroupCarriesOnAcrossControllerKills() {
+        Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "Weir only");
+        try (WeirCluster cluster = WeirCluster.start("cluster-coordinator", 3, Map.of());
+             Admin admin = Clients.admin(cluster)) {
+            String topic = Clients.uniqueTopic("coordinated");
+            Clients.get(admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all());
+            awaitLeaders(admin, topic);
+            int total = 600;
+            Set<String> produced = new HashSet<>();
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int i = 0; i < total; i++) {
+                    String v = "r" + i;
+                    produced.add(v);
+                    Clients.get(producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, v)));
+                }
+            }
+            String group = Clients.uniqueTopic("coordinated-g");
+            Set<String> consumed = new HashSet<>();
+            AtomicInteger assignments = new AtomicInteger();
+            int kills = 0;
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster, Map.of(
+                    ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20"))) {
+                consumer.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                        assignments.incrementAndGet();
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+                while (consumed.size() < total) {
+                    assertTrue(System.nanoTime() < deadline, "read " + consumed.size() + " of " + total);
+                    var records = consumer.poll(Duration.ofMillis(200));
+                    records.forEach(r -> consumed.add(r.value()));
+                    if (!records.isEmpty()) {
+                        commitRetrying(consumer);
+                    }
+                    if (kills < 3 && consumed.size() >= (kills + 1) * total / 4) {
+                        int controller = Clients.get(admin.describeCluster().controller()).id();
+                        cluster.node(controller).kill9();
+                        kills++;
+                        cluster.node(controller).restart();
+                    }
+                }
+                assertEquals(produced, consumed, "every record was read");
+                assertTrue(assignments.get() <= 1 + kills, "at most one rebalance per failover: " + assignments.get()
+                        + " assignments over " + kills + " controller kills");
+            }
+            Map<TopicPartition, Long> committed = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+            Await.until(Clients.TIMEOUT, "the group's committed offsets are readable", () -> {
+                try {
+                    Clients.get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata())
+                            .forEach((tp, om) -> committed.put(tp, om.offset()));
+                    return committed.size() == PARTITIONS;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            for (TopicPartition tp : committed.keySet()) {
+                assertEquals(total / PARTITIONS, committed.get(tp), "committed offset of " + tp);
+            }
+        }
+    }
+
+    /** A commit racing a coordinator move fails retriably; the next one goes to the new coordinator. */
+    private static void commitRetrying(KafkaConsumer<String, String> consumer) {
+        long deadline = System.nanoTime() + Clients.TIMEOUT.toNanos();
+        while (true) {
+            try {
+                consumer.commitSync(Duration.ofSeconds(30));
+                return;
+            } catch (org.apache.kafka.common.errors.RetriableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Transactions over partitions led by every node: the coordinator (the controller) sends the
+     * markers of the partitions it does not lead to their leaders. Committed transactions are read
+     * whole with read_committed, aborted ones never; one transaction stays open while the
+     * controller is killed with kill -9, and its commit then goes to the new coordinator.
+     */
+    @Test
+    void transactionsSpanNodesAndOneOutlivesItsCoordinator() {
+        Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "Weir only");
+        try (WeirCluster cluster = WeirCluster.start("cluster-txn", 3, Map.of());
+             Admin admin = Clients.admin(cluster)) {
+            String topic = Clients.uniqueTopic("txn");
+            Clients.get(admin.createTopics(List.of(new NewTopic(topic, 6, (short) 3))).all());
+            TopicDescription d = awaitLeaders(admin, topic);
+            assertTrue(d.partitions().stream().map(p -> p.leader().id()).distinct().count() >= 2,
+                    "the transaction's partitions are led by more than one node");
+            Set<String> committed = new HashSet<>();
+            Map<String, Object> config = Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, Clients.uniqueTopic("tx"),
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000",
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000", ProducerConfig.MAX_BLOCK_MS_CONFIG, "120000");
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, config)) {
+                producer.initTransactions();
+                for (int t = 0; t < 6; t++) {
+                    producer.beginTransaction();
+                    List<String> values = new ArrayList<>();
+                    for (int p = 0; p < 6; p++) {
+                        String v = "t" + t + "-p" + p;
+                        values.add(v);
+                        producer.send(new ProducerRecord<>(topic, p, null, v));
+                    }
+                    if (t % 3 == 2) {
+                        producer.abortTransaction();
+                    } else {
+                        producer.commitTransaction();
+                        committed.addAll(values);
+                    }
+                }
+                // open across a coordinator failover
+                producer.beginTransaction();
+                List<String> open = new ArrayList<>();
+                for (int p = 0; p < 6; p++) {
+                    String v = "open-p" + p;
+                    open.add(v);
+                    Clients.get(producer.send(new ProducerRecord<>(topic, p, null, v)));
+                }
+                int controller = Clients.get(admin.describeCluster().controller()).id();
+                cluster.node(controller).kill9();
+                producer.commitTransaction();
+                committed.addAll(open);
+                cluster.node(controller).restart();
+            }
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster,
+                    Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (int p = 0; p < 6; p++) {
+                    tps.add(new TopicPartition(topic, p));
+                }
+                List<String> read = Clients.readToEnd(consumer, tps).stream().map(ConsumerRecord::value).toList();
+                assertEquals(committed.size(), read.size(), "read_committed reads each committed record once: " + read);
+                assertEquals(committed, new HashSet<>(read));
+            }
+        }
+    }
+
+    /**
      * Every acknowledged record is read exactly once at its acknowledged offset; no value is read
      * twice; offsets rise; per partition the send sequence rises (idempotence keeps order).
      */

@@ -62,6 +62,7 @@ import dev.weir.storage.SegmentStore;
 import dev.weir.storage.StoreOptions;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,18 @@ public final class Gateway implements AutoCloseable {
     private final SegmentStore store;
     /** This node's replica of a cluster's store, or null for a single node. */
     private final RatisLog.Replica replica;
+    /** Runs the callbacks of the state logs this node follows (in a cluster). */
+    private final ExecutorService followers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-state-follower");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Requests to the other nodes of a cluster (transaction markers), or null. */
+    private final dev.weir.gateway.cluster.PeerClient peers;
+    /** Told of every container's leader change while this gateway runs (in a cluster). */
+    private final java.util.function.IntConsumer leaderListener;
+    /** False when the replica outlives this gateway (a {@link dev.weir.gateway.cluster.ClusterNode}'s). */
+    private final boolean ownsReplica;
     private final TopicCatalog catalog;
     private final CommittedOffsets committedOffsets;
     private final GroupConfigs groupConfigs;
@@ -89,22 +102,19 @@ public final class Gateway implements AutoCloseable {
     private final MetricsEndpoint endpoint;
     private volatile boolean serving;
 
-    private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, RequestHook hook, long started)
+    private Gateway(GatewayConfig config, MetricRegistry metrics, KafkaServer server, RequestHook givenHook, long started,
+                    RatisLog.Replica external)
             throws InterruptedException {
         this.metrics = metrics;
         this.server = server;
-        StoreOptions storeOptions = new StoreOptions(config.dataDir(),
-                config.getInt(GatewayConfig.STORAGE_CONTAINERS),
-                config.getBoolean(GatewayConfig.STORAGE_SYNC),
-                config.getLong(GatewayConfig.STORAGE_MAX_BYTES),
-                config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
-                metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES));
+        StoreOptions storeOptions = storeOptions(config, metrics);
         int nodeId = config.getInt(GatewayConfig.NODE_ID);
-        if (config.clustered()) {
-            replica = RatisLog.open(new ClusterConfig(nodeId, config.voters(), config.dataDir().resolve("raft"),
-                    config.getString(GatewayConfig.CLUSTER_ID),
-                    java.time.Duration.ofMillis(config.getInt(GatewayConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                    java.time.Duration.ofMillis(config.getLong(GatewayConfig.REPLICA_LAG_TIME_MAX_MS))), storeOptions);
+        ownsReplica = external == null;
+        if (external != null) {
+            replica = external;
+            store = replica.store();
+        } else if (config.clustered()) {
+            replica = openReplica(config, storeOptions);
             store = replica.store();
         } else {
             replica = null;
@@ -165,8 +175,22 @@ public final class Gateway implements AutoCloseable {
         SharePartitions sharePartitions = SharePartitions.open(store, catalog, shareSettings, groupTimers);
 
         PartitionTransactions partitionTransactions = new PartitionTransactions(store);
+        if (replica != null) {
+            // open transactions and aborted ranges are re-read from the attributes after a leader change
+            leaderListener = c -> partitionTransactions.forgetAll();
+            replica.log().addLeaderListener(leaderListener);
+        } else {
+            leaderListener = null;
+        }
         TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
                 committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS));
+        if (replica != null) {
+            peers = new dev.weir.gateway.cluster.PeerClient(nodeId, config.clusterNodes());
+            transactions.routeMarkers(new dev.weir.gateway.cluster.MarkerRouter(store, partitionTransactions, identity,
+                    peers)::write);
+        } else {
+            peers = null;
+        }
         WatermarkService watermarks = WatermarkService.open(catalog, store,
                 config.getLong(GatewayConfig.WATERMARKS_WRITER_TIMEOUT_MS));
 
@@ -174,13 +198,15 @@ public final class Gateway implements AutoCloseable {
         byteRates = new ByteRateQuotas(clientQuotas, config.getInt(GatewayConfig.QUOTA_WINDOW_NUM),
                 config.getInt(GatewayConfig.QUOTA_WINDOW_SIZE_SECONDS));
 
+        RequestHook hook = givenHook == null && replica != null
+                ? new dev.weir.gateway.cluster.CoordinatorGuard(catalog::isController) : givenHook;
         KafkaEmulation emulation = KafkaEmulation.of(config.getString(GatewayConfig.EMULATE_KAFKA_VERSION));
         ShareFetchHandler shareFetch = new ShareFetchHandler(catalog, store, sharePartitions,
                 config.getInt(GatewayConfig.GROUP_SHARE_MAX_SHARE_SESSIONS), partitionTransactions, access,
                 config.getInt(GatewayConfig.FETCH_MAX_BYTES));
         shareGroups.wire(sharePartitions::initialize, shareFetch::memberLeft);
         registry = new ApiRegistry(emulation);
-        registry.register(new ApiVersionsHandler(registry))
+        registry.register(new ApiVersionsHandler(registry, replica == null ? (short) 2 : (short) 1))
                 .register(new MetadataHandler(identity, catalog, autoCreator, access))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
@@ -211,6 +237,15 @@ public final class Gateway implements AutoCloseable {
                 .register(new ScramCredentialHandler(scram, access))
                 .register(new AclHandler(access, acls));
 
+        if (replica != null) {
+            registry.register(new dev.weir.gateway.cluster.TxnMarkerHandler(catalog, store, partitionTransactions, access));
+            // what every node needs to know of the controller's state, followed as it is written
+            if (acls != null) {
+                acls.follow(followers);
+            }
+            scram.follow(followers);
+            clientQuotas.follow(followers);
+        }
         RetentionService retention = new RetentionService(catalog, topicConfigs, store);
         background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "weir-retention");
@@ -282,15 +317,28 @@ public final class Gateway implements AutoCloseable {
 
     /** As {@link #start(GatewayConfig)}, with {@code hook} (or null) consulted for every request before its handler. */
     public static Gateway start(GatewayConfig config, RequestHook hook) throws InterruptedException {
+        return start(config, hook, null, new MetricRegistry());
+    }
+
+    /**
+     * A gateway over a cluster node's replica that outlives it: closing the gateway leaves the
+     * replica (and the node's place in the Raft groups) as it is.
+     */
+    public static Gateway start(GatewayConfig config, RatisLog.Replica replica, MetricRegistry metrics)
+            throws InterruptedException {
+        return start(config, null, replica, metrics);
+    }
+
+    private static Gateway start(GatewayConfig config, RequestHook hook, RatisLog.Replica replica,
+                                 MetricRegistry metrics) throws InterruptedException {
         long started = System.nanoTime();
-        MetricRegistry metrics = new MetricRegistry();
         KafkaServer server = new KafkaServer(config.listeners(),
                 config.getInt(GatewayConfig.NUM_NETWORK_THREADS), config.getInt(GatewayConfig.SOCKET_REQUEST_MAX_BYTES),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION),
                 config.getLong(GatewayConfig.QUEUED_MAX_REQUEST_BYTES), metrics);
         boolean opened = false;
         try {
-            Gateway gateway = new Gateway(config, metrics, server, hook, started);
+            Gateway gateway = new Gateway(config, metrics, server, hook, started, replica);
             opened = true;
             return gateway;
         } finally {
@@ -298,6 +346,29 @@ public final class Gateway implements AutoCloseable {
                 server.close();
             }
         }
+    }
+
+    /** This node's replica of a cluster: its store and its Raft groups, opened as the configuration says. */
+    public static RatisLog.Replica openReplica(GatewayConfig config, StoreOptions storeOptions) {
+        return RatisLog.open(new ClusterConfig(config.getInt(GatewayConfig.NODE_ID), config.voters(),
+                config.dataDir().resolve("raft"), config.getString(GatewayConfig.CLUSTER_ID),
+                java.time.Duration.ofMillis(config.getInt(GatewayConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
+                java.time.Duration.ofMillis(config.getLong(GatewayConfig.REPLICA_LAG_TIME_MAX_MS))), storeOptions);
+    }
+
+    /** The store options the configuration gives. */
+    public static StoreOptions storeOptions(GatewayConfig config, MetricRegistry metrics) {
+        return new StoreOptions(config.dataDir(),
+                config.getInt(GatewayConfig.STORAGE_CONTAINERS),
+                config.getBoolean(GatewayConfig.STORAGE_SYNC),
+                config.getLong(GatewayConfig.STORAGE_MAX_BYTES),
+                config.getLong(GatewayConfig.STORAGE_INITIAL_MAP_BYTES),
+                metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES));
+    }
+
+    /** True unless this is a cluster node that does not lead the container of the gateway's state. */
+    public boolean isController() {
+        return catalog.isController();
     }
 
     /** The port of the first listener. */
@@ -350,10 +421,17 @@ public final class Gateway implements AutoCloseable {
         byteRates.close();
         committedOffsets.close();
         catalog.close();
-        if (replica != null) {
-            replica.close(); // leaves the Raft groups, then closes the store
-        } else {
+        if (leaderListener != null) {
+            replica.log().removeLeaderListener(leaderListener);
+        }
+        if (peers != null) {
+            peers.close();
+        }
+        followers.shutdownNow();
+        if (replica == null) {
             store.close();
+        } else if (ownsReplica) {
+            replica.close(); // leaves the Raft groups, then closes the store
         }
         if (jmx != null) {
             jmx.stop();
@@ -373,10 +451,10 @@ public final class Gateway implements AutoCloseable {
         log.info("Weir gateway halting (simulated crash)");
         serving = false;
         server.halt();
-        if (replica != null) {
-            replica.halt();
-        } else {
+        if (replica == null) {
             store.halt();
+        } else if (ownsReplica) {
+            replica.halt();
         }
         background.shutdownNow();
         groupTimers.shutdownNow();

@@ -30,9 +30,10 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Gateway gateway;
+        AutoCloseable gateway;
         try {
-            gateway = Gateway.start(config);
+            // a cluster node keeps its replica and restarts its gateway when the controller moves
+            gateway = config.clustered() ? dev.weir.gateway.cluster.ClusterNode.start(config) : Gateway.start(config);
         } catch (Exception e) {
             // Not a static field: initialising logging must not delay the preloads above.
             Logger log = LoggerFactory.getLogger(Main.class);
@@ -42,7 +43,11 @@ public final class Main {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
+            try {
+                gateway.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(Main.class).warn("Stopping failed: {}", e.toString());
+            }
             stopped.countDown();
         }, "weir-shutdown"));
         stopped.await();

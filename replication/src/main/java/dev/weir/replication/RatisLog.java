@@ -286,7 +286,28 @@ public final class RatisLog implements ContainerLog, AutoCloseable {
         leaders[container] = id;
         if (before != id) {
             log.info("node {}: container {} is now led by node {}", config.nodeId(), container, id);
+            for (java.util.function.IntConsumer l : leaderListeners) {
+                try {
+                    l.accept(container);
+                } catch (RuntimeException e) {
+                    log.warn("node {}: a leader-change listener failed: {}", config.nodeId(), e.toString());
+                }
+            }
         }
+    }
+
+    private final List<java.util.function.IntConsumer> leaderListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Calls {@code listener} with a container's index whenever this node learns of a new leader
+     * for it (on a Ratis thread: it must not block). The new leader may not be ready yet.
+     */
+    public void addLeaderListener(java.util.function.IntConsumer listener) {
+        leaderListeners.add(listener);
+    }
+
+    public void removeLeaderListener(java.util.function.IntConsumer listener) {
+        leaderListeners.remove(listener);
     }
 
     private DivisionInfo info(int container) {

@@ -257,6 +257,20 @@ public final class LmdbSegmentStore implements SegmentStore {
         return containers[container].applyCommitted(logIndex, record);
     }
 
+    /**
+     * Completes once the container's sequencer has handled everything queued before the call,
+     * committed records handed over by the log included: a new leader reads a complete state
+     * after it. Fails with {@link NotLeaderException} where this replica does not lead.
+     */
+    public CompletableFuture<Void> barrier(int container) {
+        return containers[container].submit(new Operation<Void>(null) {
+            @Override
+            Void apply(GroupTxn group) {
+                return null;
+            }
+        });
+    }
+
     /** The log index of the last change record this container applied (0: none). */
     public long appliedIndex(int container) {
         return containers[container].appliedIndex();

@@ -30,8 +30,21 @@ public final class ApiVersionsHandler implements ApiHandler {
 
     private final ApiRegistry registry;
 
+    /** The finalized transaction.version: 2, or 1 in a cluster (see {@link #ApiVersionsHandler(ApiRegistry, short)}). */
+    private final short transactionVersion;
+
     public ApiVersionsHandler(ApiRegistry registry) {
+        this(registry, (short) 2);
+    }
+
+    /**
+     * In a cluster transaction.version is finalized at 1: producers add partitions to their
+     * transaction at the coordinator (AddPartitionsToTxn) rather than through the partition
+     * leader's Produce (v12+), which on another node than the coordinator could not add them.
+     */
+    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
         this.registry = registry;
+        this.transactionVersion = transactionVersion;
     }
 
     @Override
@@ -66,13 +79,13 @@ public final class ApiVersionsHandler implements ApiHandler {
                                 .setName(f.name()).setMinVersionLevel(level).setMaxVersionLevel(level)));
             }
         } else {
-            addWeirFeatures(data);
+            addWeirFeatures(data, transactionVersion);
         }
         data.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
         return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
     }
 
-    private static void addWeirFeatures(ApiVersionsResponseData data) {
+    private static void addWeirFeatures(ApiVersionsResponseData data, short transactionVersion) {
         // Features Weir implements, each finalized at its highest level: group.version 1 is the
         // KIP-848 consumer protocol (ConsumerGroupHeartbeat and ConsumerGroupDescribe).
         data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
@@ -84,7 +97,7 @@ public final class ApiVersionsHandler implements ApiHandler {
         data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
                 .setName(TRANSACTION_VERSION).setMinVersion((short) 0).setMaxVersion((short) 2));
         data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
-                .setName(TRANSACTION_VERSION).setMinVersionLevel((short) 2).setMaxVersionLevel((short) 2));
+                .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion).setMaxVersionLevel(transactionVersion));
         // share.version 1 is KIP-932's share groups (ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, …).
         data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
                 .setName(SHARE_VERSION).setMinVersion((short) 0).setMaxVersion((short) 1));

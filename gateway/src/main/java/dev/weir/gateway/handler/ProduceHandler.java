@@ -231,7 +231,10 @@ public final class ProduceHandler implements ApiHandler {
         if (transactional) {
             // Transactions V1: the producer added the partition to its open transaction beforehand.
             // V2 (Produce v12+): the produce adds it, durably, before the batch is appended.
+            // In a cluster, a partition leader other than the coordinator (the controller) takes V1
+            // batches unverified, as Kafka's partition leaders did before KIP-890's verification.
             admitted = version >= 12 ? transactions.addImplicitly(batch.producerId(), batch.producerEpoch(), partition)
+                    : !catalog.isController() ? CompletableFuture.completedFuture(Errors.NONE)
                     : CompletableFuture.completedFuture(transactions.verifyProduce(batch.producerId(),
                             batch.producerEpoch(), partition));
         }

@@ -60,6 +60,14 @@ public final class PartitionTransactions {
         return ABORTED | (markerOffset << 1) | 1;
     }
 
+    /**
+     * Forgets what was read of every partition: in a cluster, when a container changes leader, what
+     * this node knew of its partitions may be old; it is read again from their attributes.
+     */
+    public void forgetAll() {
+        states.clear();
+    }
+
     private State state(String segment) {
         return states.computeIfAbsent(segment, s -> {
             State st = new State();

@@ -112,6 +112,11 @@ public final class ClientQuotas {
     public record Match(Entity entity, double value) {
     }
 
+    /** In a cluster: changes of the client quotas made on the controller reach this node as they are written. */
+    public void follow(java.util.concurrent.Executor executor) {
+        records.follow(this::replay, executor);
+    }
+
     private void replay(ByteBuffer b) {
         Entity e = new Entity(b.get() == 1, RecordStrings.get(b), b.get() == 1, RecordStrings.get(b));
         String key = RecordStrings.get(b);

@@ -124,8 +124,29 @@ public final class AclStore {
                 .thenApply(v -> gone.values().stream().map(StandardAcl::toBinding).toList());
     }
 
+    /** In a cluster: ACL changes made on the controller reach this node's authorizer as they are written. */
+    public void follow(java.util.concurrent.Executor executor) {
+        records.follow(b -> {
+            Uuid[] id = new Uuid[1];
+            StandardAcl acl = parse(b, id);
+            apply(id[0], acl);
+        }, executor);
+    }
+
     private void replay(ByteBuffer b) {
+        Uuid[] id = new Uuid[1];
+        StandardAcl acl = parse(b, id);
+        if (acl == null) {
+            acls.remove(id[0]);
+        } else {
+            acls.put(id[0], acl);
+        }
+    }
+
+    /** One record: the ACL (null: removed), its id in {@code id[0]}. */
+    private static StandardAcl parse(ByteBuffer b, Uuid[] idOut) {
         Uuid id = new Uuid(b.getLong(), b.getLong());
+        idOut[0] = id;
         StandardAcl acl = null;
         if (b.get() == 1) {
             ResourceType type = ResourceType.fromCode(b.get());
@@ -137,11 +158,7 @@ public final class AclStore {
             AclPermissionType permission = AclPermissionType.fromCode(b.get());
             acl = new StandardAcl(type, name, pattern, principal, host, op, permission);
         }
-        if (acl == null) {
-            acls.remove(id);
-        } else {
-            acls.put(id, acl);
-        }
+        return acl;
     }
 
     private void apply(Uuid id, StandardAcl acl) {

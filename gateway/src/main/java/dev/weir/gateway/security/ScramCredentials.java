@@ -101,6 +101,11 @@ public final class ScramCredentials {
         return records.append(encode(user, mechanism, credential)).thenRun(() -> apply(user, mechanism, credential));
     }
 
+    /** In a cluster: changes of the SCRAM credentials made on the controller reach this node as they are written. */
+    public void follow(java.util.concurrent.Executor executor) {
+        records.follow(this::replay, executor);
+    }
+
     private void replay(ByteBuffer b) {
         String user = RecordStrings.get(b);
         ScramMechanism mechanism = ScramMechanism.forMechanismName(RecordStrings.get(b));

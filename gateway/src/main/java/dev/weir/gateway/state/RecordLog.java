@@ -147,6 +147,9 @@ public final class RecordLog {
      * replaying both yields the same state, so records must be idempotent upserts or tombstones.
      */
     public void rewrite(java.util.List<ByteBuffer> live) {
+        if (!store.leads(segment)) {
+            return; // in a cluster the leader of the log's container compacts it; the others follow
+        }
         long start = store.getInfo(segment).join().nextOffset();
         // Issued back to back, the appends share group commits and keep their order.
         java.util.List<CompletableFuture<Void>> written = new java.util.ArrayList<>();

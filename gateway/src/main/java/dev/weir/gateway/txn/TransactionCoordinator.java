@@ -508,6 +508,21 @@ public final class TransactionCoordinator {
         });
     }
 
+    /** Writes one partition's commit or abort marker; completes once it is written. */
+    @FunctionalInterface
+    public interface MarkerWriter {
+        CompletableFuture<?> write(TopicPartition tp, String segment, long producerId, short epoch, boolean commit,
+                                   int coordinatorEpoch);
+    }
+
+    /** Null: every marker is written here (a single node). */
+    private volatile MarkerWriter markerWriter;
+
+    /** In a cluster: markers of partitions led by other nodes go to their leaders. */
+    public void routeMarkers(MarkerWriter writer) {
+        this.markerWriter = writer;
+    }
+
     /** Writes the markers of a prepared transaction, applies its offsets if it commits, and records it complete. */
     private CompletableFuture<Void> complete(Txn txn) {
         boolean commit;
@@ -528,8 +543,10 @@ public final class TransactionCoordinator {
             if (topic.isEmpty() || tp.partition() >= topic.get().partitions()) {
                 continue; // deleted since: nothing left to mark
             }
-            markers.add(partitions.writeMarker(topic.get().segment(tp.partition()), producerId, epoch, commit,
-                    COORDINATOR_EPOCH));
+            String segment = topic.get().segment(tp.partition());
+            MarkerWriter routed = markerWriter;
+            markers.add(routed == null ? partitions.writeMarker(segment, producerId, epoch, commit, COORDINATOR_EPOCH)
+                    : routed.write(tp, segment, producerId, epoch, commit, COORDINATOR_EPOCH));
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(markers.toArray(CompletableFuture[]::new));
         if (commit) {
