@@ -389,6 +389,54 @@ class ClusterTest {
     }
 
     /**
+     * min.insync.replicas as in Kafka: with a follower gone from the ISR, acks=all to a topic that
+     * needs all three in sync fails with NOT_ENOUGH_REPLICAS, acks=1 still succeeds, and once the
+     * follower is back acks=all does too.
+     */
+    @Test
+    void minInsyncReplicasRefusesAcksAllWhileAFollowerIsOut() {
+        Assumptions.assumeTrue(Target.isSelected(Target.WEIR), "Weir only");
+        try (WeirCluster cluster = WeirCluster.start("cluster-minisr", 3, Map.of("replica.lag.time.max.ms", "1500"));
+             Admin admin = Clients.admin(cluster)) {
+            String topic = Clients.uniqueTopic("minisr");
+            Clients.get(admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "3")))).all());
+            TopicDescription d = awaitLeaders(admin, topic);
+            Map<String, Object> noRetries = Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false",
+                    ProducerConfig.RETRIES_CONFIG, "0", ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, noRetries)) {
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "all-in-sync")));
+            }
+            int leader = d.partitions().get(0).leader().id();
+            int controller = Clients.get(admin.describeCluster().controller()).id();
+            int follower = cluster.nodeIds().stream().filter(id -> id != leader && id != controller).findFirst()
+                    .orElseGet(() -> cluster.nodeIds().stream().filter(id -> id != leader).findFirst().orElseThrow());
+            cluster.node(follower).kill9();
+            Await.until(Clients.TIMEOUT, "node " + follower + " leaves the ISR", () -> {
+                try {
+                    TopicDescription now = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic);
+                    return now.partitions().get(0).isr().size() == 2;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, noRetries)) {
+                org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.NotEnoughReplicasException.class,
+                        () -> Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "short-isr"))));
+            }
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, Map.of(
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false", ProducerConfig.ACKS_CONFIG, "1"))) {
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "acks-1")));
+            }
+            cluster.node(follower).restart();
+            awaitFullIsr(admin, topic);
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, noRetries)) {
+                Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "back-in-sync")));
+            }
+        }
+    }
+
+    /**
      * Every acknowledged record is read exactly once at its acknowledged offset; no value is read
      * twice; offsets rise; per partition the send sequence rises (idempotence keeps order).
      */

@@ -210,7 +210,8 @@ public final class Gateway implements AutoCloseable {
                 .register(new MetadataHandler(identity, catalog, autoCreator, access))
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
-                        watermarks, byteRates, access, kafkaMetrics))
+                        watermarks, byteRates, access, kafkaMetrics)
+                        .inCluster(replica == null ? null : identity::inSyncReplicas))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
                         config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates, access,

@@ -208,6 +208,10 @@ public final class TopicConfigs {
             return (Integer) values.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         }
 
+        public int minInsyncReplicas() {
+            return (Integer) values.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        }
+
         public boolean logAppendTime() {
             return "LogAppendTime".equals(values.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG));
         }

@@ -145,6 +145,8 @@ public final class ProduceHandler implements ApiHandler {
                 } else if (TopicCatalog.isInternal(topic.get().name())) {
                     fail(pr, Errors.INVALID_TOPIC_EXCEPTION, "Topic " + topic.get().name()
                             + " is written by the gateway only");
+                } else if (acks == -1 && tooFewInSync(topic.get(), pd.index(), pr)) {
+                    continue;
                 } else {
                     all.add(append(version, topic.get(), pd, pr, context.clientId(), notes));
                 }
@@ -161,6 +163,32 @@ public final class ProduceHandler implements ApiHandler {
         CompletableFuture<Integer> throttleMs = done.thenApply(v -> byteRates.record(ByteRateQuotas.Kind.PRODUCE,
                 context.principal.getName(), context.clientId(), requestBytes, System.currentTimeMillis()));
         return throttleMs.thenApply(ms -> new ProduceResponse(response.setThrottleTimeMs(ms)));
+    }
+
+    /** In a cluster: the in-sync replicas of a partition's segment, as its leader sees them. */
+    private volatile java.util.function.Function<String, List<Integer>> inSyncReplicas;
+
+    /** Makes acks=all produce check min.insync.replicas against the ISR, as Kafka does. */
+    public ProduceHandler inCluster(java.util.function.Function<String, List<Integer>> inSyncReplicas) {
+        this.inSyncReplicas = inSyncReplicas;
+        return this;
+    }
+
+    /** As Kafka: acks=all to a partition whose ISR is below min.insync.replicas fails with NOT_ENOUGH_REPLICAS. */
+    private boolean tooFewInSync(TopicMeta topic, int partition, PartitionProduceResponse pr) {
+        java.util.function.Function<String, List<Integer>> isr = inSyncReplicas;
+        if (isr == null) {
+            return false;
+        }
+        int min = topicConfigs.effective(topic).minInsyncReplicas();
+        List<Integer> inSync = isr.apply(topic.segment(partition));
+        if (inSync.size() >= min) {
+            return false;
+        }
+        fail(pr, Errors.NOT_ENOUGH_REPLICAS, "The size of the current ISR " + inSync
+                + " is insufficient to satisfy the min.isr requirement of " + min + " for partition "
+                + topic.name() + "-" + partition);
+        return true;
     }
 
     /** Appends one partition's batch and counts it in Kafka's BrokerTopicMetrics of its topic. */
