@@ -211,13 +211,18 @@ public final class Gateway implements AutoCloseable {
                 .register(new ProduceHandler(catalog, topicConfigs, store,
                         config.getInt(GatewayConfig.PRODUCER_ID_EXPIRATION_MS), transactions, partitionTransactions,
                         watermarks, byteRates, access, kafkaMetrics)
-                        .inCluster(replica == null ? null : identity::inSyncReplicas))
+                        .inCluster(replica == null ? null : identity::inSyncReplicas,
+                                replica == null ? null : identity::leaderEpoch))
                 .register(new FetchHandler(catalog, store,
                         config.getInt(GatewayConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
                         config.getInt(GatewayConfig.FETCH_MAX_BYTES), partitionTransactions, byteRates, access,
-                        kafkaMetrics))
-                .register(new ListOffsetsHandler(catalog, store, partitionTransactions, access))
-                .register(new OffsetForLeaderEpochHandler(catalog, access))
+                        kafkaMetrics)
+                        .inCluster(replica == null ? null : identity::checkLeaderEpoch))
+                .register(new ListOffsetsHandler(catalog, store, partitionTransactions, access)
+                        .inCluster(replica == null ? null : identity::checkLeaderEpoch, replica == null ? null : identity::leaderEpoch))
+                .register(replica == null ? new OffsetForLeaderEpochHandler(catalog, access)
+                        : new OffsetForLeaderEpochHandler(catalog, access).inCluster(store, identity::checkLeaderEpoch,
+                                identity::leaderEpoch))
                 .register(new TopicAdminHandler(catalog, topicConfigs, nodeId, config.getInt(GatewayConfig.NUM_PARTITIONS),
                         config.getBoolean(GatewayConfig.DELETE_TOPIC_ENABLE), access)
                         .inCluster(replica == null ? 1 : config.voters().size()))

@@ -95,6 +95,29 @@ public final class BrokerIdentity {
         return raft == null ? nodeId : raft.leaderOf(store.containerOf(segment));
     }
 
+    /**
+     * A partition's leader epoch: its container's Raft term in a cluster (it grows with every
+     * election, so a client's older epoch is fenced); -1 (unknown) on a single node.
+     */
+    public int leaderEpoch(String segment) {
+        return raft == null ? -1 : raft.leaderEpoch(store.containerOf(segment));
+    }
+
+    /**
+     * Kafka's check of a request's current leader epoch (-1: none): older than this node's is
+     * FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH; null when it passes (always on a single node).
+     */
+    public org.apache.kafka.common.protocol.Errors checkLeaderEpoch(String segment, int requested) {
+        if (raft == null || requested < 0) {
+            return null;
+        }
+        int current = leaderEpoch(segment);
+        if (requested < current) {
+            return org.apache.kafka.common.protocol.Errors.FENCED_LEADER_EPOCH;
+        }
+        return requested > current ? org.apache.kafka.common.protocol.Errors.UNKNOWN_LEADER_EPOCH : null;
+    }
+
     public List<Integer> replicas(String segment) {
         return raft == null ? List.of(nodeId) : raft.replicas(store.containerOf(segment));
     }

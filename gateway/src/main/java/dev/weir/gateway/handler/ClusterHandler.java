@@ -126,7 +126,7 @@ public final class ClusterHandler implements ApiHandler {
                 }
                 String segment = topic.get().segment(p);
                 t.partitions().add(new DescribeTopicPartitionsResponsePartition().setPartitionIndex(p)
-                        .setErrorCode(Errors.NONE.code()).setLeaderId(broker.leaderOf(segment)).setLeaderEpoch(-1)
+                        .setErrorCode(Errors.NONE.code()).setLeaderId(broker.leaderOf(segment)).setLeaderEpoch(broker.leaderEpoch(segment))
                         .setReplicaNodes(broker.replicas(segment)).setIsrNodes(broker.inSyncReplicas(segment))
                         .setEligibleLeaderReplicas(List.of())
                         .setLastKnownElr(List.of()).setOfflineReplicas(List.of()));

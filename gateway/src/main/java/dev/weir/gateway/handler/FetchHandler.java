@@ -148,6 +148,20 @@ public final class FetchHandler implements ApiHandler {
                 });
     }
 
+    /** Kafka's check of a request's current leader epoch against a partition's: the error, or null. */
+    @FunctionalInterface
+    public interface EpochCheck {
+        Errors check(String segment, int currentLeaderEpoch);
+    }
+
+    private volatile EpochCheck epochCheck;
+
+    /** In a cluster: fetches naming another leader epoch than the partition's are refused, as in Kafka. */
+    public FetchHandler inCluster(EpochCheck check) {
+        this.epochCheck = check;
+        return this;
+    }
+
     /** {@code readable}: the topics the principal may READ; null without an authorizer. */
     private Wanted resolve(TopicIdPartition tp, FetchRequest.PartitionData pd, short version,
                            java.util.Set<String> readable) {
@@ -165,6 +179,11 @@ public final class FetchHandler implements ApiHandler {
             error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (!store.leads(topic.get().segment(tp.partition()))) {
             error = Errors.NOT_LEADER_OR_FOLLOWER; // consumers fetch from the leader, as in Kafka
+        } else if (epochCheck != null && pd.currentLeaderEpoch.isPresent()) {
+            Errors fenced = epochCheck.check(topic.get().segment(tp.partition()), pd.currentLeaderEpoch.get());
+            if (fenced != null) {
+                error = fenced;
+            }
         }
         return new Wanted(tp, topic.orElse(null), pd.fetchOffset, Math.max(0, pd.maxBytes), error);
     }

@@ -44,6 +44,16 @@ public final class ListOffsetsHandler implements ApiHandler {
         this.transactions = transactions;
     }
 
+    private volatile FetchHandler.EpochCheck epochCheck;
+    private volatile java.util.function.ToIntFunction<String> epochs;
+
+    /** In a cluster: the current leader epoch is checked, as in Kafka, and reported with each offset. */
+    public ListOffsetsHandler inCluster(FetchHandler.EpochCheck check, java.util.function.ToIntFunction<String> epochs) {
+        this.epochCheck = check;
+        this.epochs = epochs;
+        return this;
+    }
+
     @Override
     public List<ApiSupport> apis() {
         return List.of(ApiSupport.of(ApiKeys.LIST_OFFSETS, 1, 11));
@@ -77,6 +87,14 @@ public final class ListOffsetsHandler implements ApiHandler {
                 if (!store.leads(segment)) {
                     pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     continue;
+                }
+                Errors fenced = epochCheck == null ? null : epochCheck.check(segment, p.currentLeaderEpoch());
+                if (fenced != null) {
+                    pr.setErrorCode(fenced.code());
+                    continue;
+                }
+                if (epochs != null) {
+                    pr.setLeaderEpoch(epochs.applyAsInt(segment));
                 }
                 all.add(lookup(segment, p.timestamp(), readCommitted).handle((found, e) -> {
                     if (e != null) {

@@ -177,7 +177,7 @@ public final class MetadataHandler implements ApiHandler {
                     // while its container elects a leader, as Kafka: LEADER_NOT_AVAILABLE, leader -1
                     .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
                     .setLeaderId(leader)
-                    .setLeaderEpoch(-1)
+                    .setLeaderEpoch(broker.leaderEpoch(segment))
                     .setReplicaNodes(broker.replicas(segment))
                     .setIsrNodes(broker.inSyncReplicas(segment))
                     .setOfflineReplicas(List.of()));

@@ -1,6 +1,7 @@
 package dev.weir.gateway.handler;
 
 import dev.weir.gateway.api.ApiHandler;
+import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.api.ApiSupport;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
@@ -24,9 +25,9 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * OffsetForLeaderEpoch. Weir reports every partition's leader epoch as -1 (unknown), so no epoch
- * a client asks about exists: the answer is Kafka's "undefined epoch" (-1, -1). Clients that see
- * -1 in Metadata never validate positions this way.
+ * OffsetForLeaderEpoch. A single node reports every partition's leader epoch as -1 (unknown), so
+ * no epoch a client asks about exists: the answer is Kafka's "undefined epoch" (-1, -1). Clients
+ * that see -1 in Metadata never validate positions this way. A cluster has real epochs.
  */
 public final class OffsetForLeaderEpochHandler implements ApiHandler {
     private final TopicCatalog catalog;
@@ -35,6 +36,19 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler {
     public OffsetForLeaderEpochHandler(TopicCatalog catalog, Access access) {
         this.catalog = catalog;
         this.access = access;
+    }
+
+    private volatile dev.weir.storage.SegmentStore store;
+    private volatile FetchHandler.EpochCheck epochCheck;
+    private volatile java.util.function.ToIntFunction<String> epochs;
+
+    /** In a cluster: epochs are answered from the partition's (see {@link #inCluster(String, OffsetForLeaderPartition, EpochEndOffset)}). */
+    public OffsetForLeaderEpochHandler inCluster(dev.weir.storage.SegmentStore store, FetchHandler.EpochCheck check,
+                                                 java.util.function.ToIntFunction<String> epochs) {
+        this.store = store;
+        this.epochCheck = check;
+        this.epochs = epochs;
+        return this;
     }
 
     @Override
@@ -46,6 +60,7 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AbstractRequest request) {
         OffsetsForLeaderEpochRequest req = (OffsetsForLeaderEpochRequest) request;
         OffsetForLeaderEpochResponseData data = new OffsetForLeaderEpochResponseData();
+        List<CompletableFuture<?>> pending = new java.util.ArrayList<>();
         java.util.Set<String> describable = access.filter(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
                 req.data().topics().stream().map(OffsetForLeaderTopic::topic).toList(), true);
         for (OffsetForLeaderTopic t : req.data().topics()) {
@@ -56,11 +71,47 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler {
                 boolean known = topic.isPresent() && p.partition() >= 0 && p.partition() < topic.get().partitions();
                 Errors error = !describable.contains(t.topic()) ? Errors.TOPIC_AUTHORIZATION_FAILED
                         : known ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                tr.partitions().add(new EpochEndOffset().setPartition(p.partition())
+                EpochEndOffset answer = new EpochEndOffset().setPartition(p.partition())
                         .setErrorCode(error.code())
-                        .setLeaderEpoch(-1).setEndOffset(-1));
+                        .setLeaderEpoch(-1).setEndOffset(-1);
+                tr.partitions().add(answer);
+                if (error == Errors.NONE && store != null) {
+                    pending.add(inCluster(topic.get().segment(p.partition()), p, answer));
+                }
             }
         }
-        return CompletableFuture.completedFuture(new OffsetsForLeaderEpochResponse(data));
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .thenApply(v -> new OffsetsForLeaderEpochResponse(data));
+    }
+
+    /**
+     * In a cluster epochs are Raft terms. Raft never truncates a committed record and only committed
+     * records are read, so every epoch up to the current one ends, for a client, at the log end:
+     * the answer for an epoch at or below the current is that epoch and the log end offset, which
+     * tells a validating consumer that nothing it read was truncated. A newer epoch than the
+     * partition's is unknown (-1, -1), as in Kafka.
+     */
+    private CompletableFuture<Void> inCluster(String segment, OffsetForLeaderPartition p, EpochEndOffset answer) {
+        if (!store.leads(segment)) {
+            answer.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+            return CompletableFuture.completedFuture(null);
+        }
+        Errors fenced = epochCheck.check(segment, p.currentLeaderEpoch());
+        if (fenced != null) {
+            answer.setErrorCode(fenced.code());
+            return CompletableFuture.completedFuture(null);
+        }
+        int current = epochs.applyAsInt(segment);
+        if (p.leaderEpoch() > current) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return store.getInfo(segment).handle((info, e) -> {
+            if (e != null) {
+                answer.setErrorCode(KafkaErrors.of(e).code());
+            } else {
+                answer.setLeaderEpoch(p.leaderEpoch()).setEndOffset(info.nextOffset());
+            }
+            return null;
+        });
     }
 }

@@ -168,9 +168,17 @@ public final class ProduceHandler implements ApiHandler {
     /** In a cluster: the in-sync replicas of a partition's segment, as its leader sees them. */
     private volatile java.util.function.Function<String, List<Integer>> inSyncReplicas;
 
-    /** Makes acks=all produce check min.insync.replicas against the ISR, as Kafka does. */
-    public ProduceHandler inCluster(java.util.function.Function<String, List<Integer>> inSyncReplicas) {
+    /** In a cluster: a partition's segment to its leader epoch. */
+    private volatile java.util.function.ToIntFunction<String> leaderEpochs;
+
+    /**
+     * In a cluster: acks=all produce checks min.insync.replicas against the ISR, as Kafka does, and
+     * batches are stamped with the leader epoch.
+     */
+    public ProduceHandler inCluster(java.util.function.Function<String, List<Integer>> inSyncReplicas,
+                                    java.util.function.ToIntFunction<String> leaderEpochs) {
         this.inSyncReplicas = inSyncReplicas;
+        this.leaderEpochs = leaderEpochs;
         return this;
     }
 
@@ -247,8 +255,12 @@ public final class ProduceHandler implements ApiHandler {
         ByteBuffer bytes = records.buffer();
         int records1 = (int) (batch.lastOffset() - batch.baseOffset() + 1);
         long maxTimestamp = config.logAppendTime() ? now : batch.maxTimestamp();
-        Entry entry = new Entry(bytes, records1, maxTimestamp,
-                (data, baseOffset) -> data.putLong(data.position(), baseOffset));
+        // In a cluster the batch also carries the partition's leader epoch, as Kafka's leaders stamp it
+        // (outside the CRC, like the base offset); a consumer's position then has an epoch to validate.
+        int epoch = leaderEpochs == null ? -1 : leaderEpochs.applyAsInt(segment);
+        Entry entry = new Entry(bytes, records1, maxTimestamp, epoch < 0
+                ? (data, baseOffset) -> data.putLong(data.position(), baseOffset)
+                : (data, baseOffset) -> data.putLong(data.position(), baseOffset).putInt(data.position() + 12, epoch));
         Append append = Append.of(entry);
         if (expectedOffset.isPresent()) {
             // The State Synchronizer's conditional append: checked by the sequencer, a true compare-and-set.
