@@ -204,7 +204,7 @@ class ClusterTest {
                     } else {
                         node.restart();
                     }
-                    awaitFullIsr(admin, topic);
+                    awaitFullIsr(cluster, admin, topic);
                 }
             } finally {
                 running.set(false);
@@ -412,14 +412,8 @@ class ClusterTest {
             int follower = cluster.nodeIds().stream().filter(id -> id != leader && id != controller).findFirst()
                     .orElseGet(() -> cluster.nodeIds().stream().filter(id -> id != leader).findFirst().orElseThrow());
             cluster.node(follower).kill9();
-            Await.until(Clients.TIMEOUT, "node " + follower + " leaves the ISR", () -> {
-                try {
-                    TopicDescription now = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic);
-                    return now.partitions().get(0).isr().size() == 2;
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            });
+            // the ISR as the partition's leader sees it (only the leader hears from its followers)
+            Await.until(Clients.TIMEOUT, "node " + follower + " leaves the ISR", () -> isrAtLeader(cluster, leader, topic) == 2);
             try (KafkaProducer<String, String> producer = Clients.producer(cluster, noRetries)) {
                 org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.NotEnoughReplicasException.class,
                         () -> Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "short-isr"))));
@@ -429,7 +423,7 @@ class ClusterTest {
                 Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "acks-1")));
             }
             cluster.node(follower).restart();
-            awaitFullIsr(admin, topic);
+            awaitFullIsr(cluster, admin, topic);
             try (KafkaProducer<String, String> producer = Clients.producer(cluster, noRetries)) {
                 Clients.get(producer.send(new ProducerRecord<>(topic, 0, null, "back-in-sync")));
             }
@@ -489,15 +483,38 @@ class ClusterTest {
         });
     }
 
-    private static void awaitFullIsr(Admin admin, String topic) {
+    /** Every partition's leader (asked itself: only it hears from its followers) has all 3 replicas in sync. */
+    private static void awaitFullIsr(WeirCluster cluster, Admin admin, String topic) {
         Await.until(Clients.TIMEOUT, "every partition of " + topic + " has all 3 replicas in sync", () -> {
             try {
                 TopicDescription d = Clients.get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic);
-                return d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty() && p.isr().size() == 3);
+                for (TopicPartitionInfo p : d.partitions()) {
+                    if (p.leader() == null || p.leader().isEmpty()
+                            || isrAtLeader(cluster, p.leader().id(), topic, p.partition()) != 3) {
+                        return false;
+                    }
+                }
+                return true;
             } catch (RuntimeException e) {
                 return false;
             }
         });
+    }
+
+    /** Partition 0's ISR size in a Metadata answer from node {@code leader} itself. */
+    private static int isrAtLeader(WeirCluster cluster, int leader, String topic) {
+        return isrAtLeader(cluster, leader, topic, 0);
+    }
+
+    private static int isrAtLeader(WeirCluster cluster, int leader, String topic, int partition) {
+        GatewayProcess node = cluster.node(leader);
+        try (RawKafkaConnection c = RawKafkaConnection.open(node.host(), node.port(), "weir-compat-isr")) {
+            org.apache.kafka.common.requests.MetadataResponse r = c.exchange(
+                    new org.apache.kafka.common.requests.MetadataRequest.Builder(List.of(topic), false).build((short) 12));
+            return r.data().topics().find(topic).partitions().get(partition).isrNodes().size();
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     private static List<Integer> ids(List<Node> nodes) {
