@@ -50,6 +50,8 @@ class ClusterConfigTest {
         assertRefused("storage.containers", "--set", VOTERS, "--set", NODES, "--set", "cluster.id=c");
         assertRefused("cluster.id", "--set", VOTERS, "--set", NODES, "--set", "storage.containers=3");
         assertRefused("controller.quorum.election.timeout.ms", "--set", "controller.quorum.election.timeout.ms=10");
+        assertRefused("message.max.bytes", "--set", VOTERS, "--set", NODES, "--set", "storage.containers=3",
+                "--set", "cluster.id=c", "--set", "message.max.bytes=8388608");
     }
 
     private static void assertRefused(String key, String... args) {

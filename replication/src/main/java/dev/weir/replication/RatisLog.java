@@ -38,6 +38,7 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,6 +145,9 @@ public final class RatisLog implements ContainerLog, AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2 * electionMs, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(electionMs / 2, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(electionMs, TimeUnit.MILLISECONDS));
+        // an entry (one group commit's change record) may be up to ContainerLog.MAX_RECORD_BYTES
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf(8L << 20));
+        RaftServerConfigKeys.Log.setWriteBufferSize(props, SizeInBytes.valueOf((8L << 20) + (1L << 20)));
         // the log is never purged yet (no snapshots), so a follower always catches up from entries
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
         server = RaftServer.newBuilder()

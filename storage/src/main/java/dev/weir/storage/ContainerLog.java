@@ -10,6 +10,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ContainerLog {
 
+    /** The largest change record a log must carry; a group's operations are cut to stay well below. */
+    int MAX_RECORD_BYTES = (8 << 20) - (64 << 10);
+
+    /** A replicated group takes operations of at most this many bytes together (a larger one goes alone). */
+    int MAX_GROUP_BYTES = 4 << 20;
+
     /**
      * Proposes one group's change record for {@code container}. The future completes once the log
      * has committed the record and this replica has applied it, or fails when this replica cannot

@@ -509,7 +509,8 @@ final class SegmentContainer {
             if (inFlight == null && !waiting.isEmpty()) {
                 List<Operation<?>> ops = new ArrayList<>();
                 long bytes = 0;
-                while (!waiting.isEmpty() && ops.size() < MAX_GROUP_OPERATIONS && bytes < MAX_GROUP_BYTES) {
+                while (!waiting.isEmpty() && ops.size() < MAX_GROUP_OPERATIONS
+                        && (ops.isEmpty() || bytes + waiting.peek().sizeBytes() <= ContainerLog.MAX_GROUP_BYTES)) {
                     Operation<?> op = waiting.poll();
                     ops.add(op);
                     bytes += op.sizeBytes();
@@ -573,6 +574,13 @@ final class SegmentContainer {
         }
         long token = ++nextToken;
         byte[] record = changes.finish(token, appliedIndex);
+        if (record.length > ContainerLog.MAX_RECORD_BYTES) {
+            StorageException tooLarge = new StorageException("container " + index + ": a commit of " + record.length
+                    + " bytes exceeds the " + ContainerLog.MAX_RECORD_BYTES + " a replicated commit may carry");
+            ops.forEach(op -> op.failUnlessRejected(tooLarge));
+            finishGroup(ops, null);
+            return;
+        }
         inFlight = new Proposal(token, ops, cacheChanges, started);
         CompletableFuture<Void> proposed;
         try {

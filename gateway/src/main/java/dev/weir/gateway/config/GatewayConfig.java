@@ -415,6 +415,11 @@ public final class GatewayConfig extends AbstractConfig {
             throw new org.apache.kafka.common.config.ConfigException(CLUSTER_ID, "",
                     "must be set, the same on every node, in a cluster");
         }
+        if (getInt(MESSAGE_MAX_BYTES) > dev.weir.storage.ContainerLog.MAX_GROUP_BYTES) {
+            throw new org.apache.kafka.common.config.ConfigException(MESSAGE_MAX_BYTES, getInt(MESSAGE_MAX_BYTES),
+                    "must be at most " + dev.weir.storage.ContainerLog.MAX_GROUP_BYTES
+                            + " in a cluster (a batch travels in one Raft entry)");
+        }
     }
 
     /** SCRAM users to create at start if missing (--add-scram). */

@@ -13,7 +13,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * The gateway's logging, configured in code rather than logback.xml: parsing XML loads some
  * 600 classes (Joran and a JAXP parser), a good part of a cold start. One line per event on
- * stdout; {@code WEIR_LOG_LEVEL} sets the level (default INFO); Kafka's and Netty's own loggers
+ * stdout; {@code WEIR_LOG_LEVEL} sets the level (default INFO); Kafka's, Netty's and Ratis' own loggers
  * say only warnings. {@code -Dlogback.configurationFile=...}, or a logback-test.xml or logback.xml on the
  * class path, still wins.
  */
@@ -44,6 +44,8 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.addAppender(stdout);
         context.getLogger("org.apache.kafka").setLevel(Level.WARN);
         context.getLogger("io.netty").setLevel(Level.WARN);
+        // Ratis logs every config key and vote at INFO; RatisLog tells of leader changes itself
+        context.getLogger("org.apache.ratis").setLevel(Level.WARN);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

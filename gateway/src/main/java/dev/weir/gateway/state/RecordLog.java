@@ -66,6 +66,7 @@ public final class RecordLog {
      */
     private static void awaitSegment(SegmentStore store, String segment) {
         long deadline = System.nanoTime() + SEGMENT_WAIT.toNanos();
+        boolean told = false;
         while (!store.exists(segment).join()) {
             if (store.leads(segment)) {
                 try {
@@ -79,6 +80,10 @@ public final class RecordLog {
                         throw e;
                     }
                 }
+            }
+            if (!told) {
+                log.info("Waiting for {} from the leader of its container (a majority of the nodes must be up)", segment);
+                told = true;
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the state segment " + segment + " was not created within "
