@@ -238,7 +238,7 @@ class ClusterTest {
     /**
      * The controller (group coordinator) is killed three times while a consumer group reads: the
      * new controller loads the group and its offsets, the member carries on without losing a
-     * record, rebalancing at most once per failover, and the committed offsets end at the end.
+     * record, rebalancing at most once per coordinator move, and the committed offsets end at the end.
      */
     @Test
     void aConsumerGroupCarriesOnAcrossControllerKills() {
@@ -290,8 +290,10 @@ class ClusterTest {
                     }
                 }
                 assertEquals(produced, consumed, "every record was read");
-                assertTrue(assignments.get() <= 1 + kills, "at most one rebalance per failover: " + assignments.get()
-                        + " assignments over " + kills + " controller kills");
+                // Each kill moves the coordinator twice: to a survivor, and back to the preferred node once
+                // that has rejoined (Raft priorities). At most one rebalance per move.
+                assertTrue(assignments.get() <= 1 + 2 * kills, "at most one rebalance per coordinator move: "
+                        + assignments.get() + " assignments over " + kills + " controller kills");
             }
             Map<TopicPartition, Long> committed = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
             Await.until(Clients.TIMEOUT, "the group's committed offsets are readable", () -> {
