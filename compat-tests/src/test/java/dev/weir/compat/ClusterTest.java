@@ -289,6 +289,8 @@ class ClusterTest {
                         cluster.node(controller).restart();
                     }
                 }
+                System.out.printf("ClusterTest coordinator: %d controller kills, %d partition assignments (the first included)%n",
+                        kills, assignments.get());
                 assertEquals(produced, consumed, "every record was read");
                 // Each kill moves the coordinator twice: to a survivor, and back to the preferred node once
                 // that has rejoined (Raft priorities). At most one rebalance per move.
