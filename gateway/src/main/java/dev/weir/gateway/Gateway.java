@@ -130,7 +130,9 @@ public final class Gateway implements AutoCloseable {
             catalog.useNodeProducerIds(config.dataDir(), nodeId);
         }
         ScramCredentials scram = ScramCredentials.open(store);
-        scram.bootstrap(config.scramUsers());
+        if (catalog.isController()) {
+            scram.bootstrap(config.scramUsers()); // in a cluster the controller writes them, for every node
+        }
         Map<String, ListenerSecurity> security = ListenerSecurity.of(config, scram);
         AclStore acls = null;
         Access access = Access.allowAll();
@@ -182,15 +184,15 @@ public final class Gateway implements AutoCloseable {
         } else {
             leaderListener = null;
         }
-        TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
-                committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS));
+        TransactionCoordinator.MarkerWriter markers = null;
         if (replica != null) {
             peers = new dev.weir.gateway.cluster.PeerClient(nodeId, config.clusterNodes());
-            transactions.routeMarkers(new dev.weir.gateway.cluster.MarkerRouter(store, partitionTransactions, identity,
-                    peers)::write);
+            markers = new dev.weir.gateway.cluster.MarkerRouter(store, partitionTransactions, identity, peers)::write;
         } else {
             peers = null;
         }
+        TransactionCoordinator transactions = TransactionCoordinator.open(store, catalog, partitionTransactions,
+                committedOffsets, config.getInt(GatewayConfig.TRANSACTION_MAX_TIMEOUT_MS), markers);
         WatermarkService watermarks = WatermarkService.open(catalog, store,
                 config.getLong(GatewayConfig.WATERMARKS_WRITER_TIMEOUT_MS));
 

@@ -1,5 +1,6 @@
 package dev.weir.gateway.txn;
 
+import dev.weir.gateway.api.KafkaErrors;
 import dev.weir.gateway.catalog.TopicCatalog;
 import dev.weir.gateway.catalog.TopicMeta;
 import dev.weir.gateway.group.CommittedOffsets;
@@ -115,14 +116,35 @@ public final class TransactionCoordinator {
     /** Replays the transaction log and finishes any transaction that was ending when the gateway stopped. */
     public static TransactionCoordinator open(SegmentStore store, TopicCatalog catalog, PartitionTransactions partitions,
                                               CommittedOffsets offsets, int maxTimeoutMs) {
+        return open(store, catalog, partitions, offsets, maxTimeoutMs, null);
+    }
+
+    /**
+     * As {@link #open(SegmentStore, TopicCatalog, PartitionTransactions, CommittedOffsets, int)},
+     * with markers written through {@code markers} (in a cluster, see {@link #routeMarkers}). In a
+     * cluster only the coordinator (the controller) finishes endings; a marker that cannot be written
+     * now is left to the retry of stuck endings rather than failing the start.
+     */
+    public static TransactionCoordinator open(SegmentStore store, TopicCatalog catalog, PartitionTransactions partitions,
+                                              CommittedOffsets offsets, int maxTimeoutMs, MarkerWriter markers) {
         TransactionCoordinator c = new TransactionCoordinator(catalog, partitions, offsets, maxTimeoutMs);
+        c.markerWriter = markers;
         c.records = RecordLog.open(store, SEGMENT, c::replay);
-        List<Txn> ending;
-        synchronized (c) {
-            ending = c.txns.values().stream()
-                    .filter(t -> t.state == State.PREPARE_COMMIT || t.state == State.PREPARE_ABORT).toList();
+        List<Txn> ending = List.of();
+        if (store.leads(SEGMENT)) {
+            synchronized (c) {
+                ending = c.txns.values().stream()
+                        .filter(t -> t.state == State.PREPARE_COMMIT || t.state == State.PREPARE_ABORT).toList();
+            }
         }
-        ending.forEach(t -> c.complete(t).join());
+        for (Txn t : ending) {
+            try {
+                c.complete(t).join();
+            } catch (RuntimeException e) {
+                log.warn("Transactional id {}: finishing its ending failed ({}); it is retried", t.id,
+                        KafkaErrors.unwrap(e).toString());
+            }
+        }
         log.info("Transaction state loaded: {} transactional ids, {} ending transactions finished", c.txns.size(),
                 ending.size());
         return c;
