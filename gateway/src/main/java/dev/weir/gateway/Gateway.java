@@ -87,6 +87,7 @@ public final class Gateway implements AutoCloseable {
     private final dev.weir.gateway.cluster.PeerClient peers;
     /** Told of every container's leader change while this gateway runs (in a cluster). */
     private final java.util.function.IntConsumer leaderListener;
+    private final boolean coordinatorAtStart;
     /** False when the replica outlives this gateway (a {@link dev.weir.gateway.cluster.ClusterNode}'s). */
     private final boolean ownsReplica;
     private final TopicCatalog catalog;
@@ -119,6 +120,17 @@ public final class Gateway implements AutoCloseable {
         } else {
             replica = null;
             store = LmdbSegmentStore.open(storeOptions);
+        }
+        // Whether this gateway loads the coordinators' state as their owner: it serves them only then
+        // (a node promoted later starts a new gateway, see ClusterNode). As owner it first lets every
+        // committed record of the state's container be applied.
+        coordinatorAtStart = store.leads(TopicCatalog.STATE_PROBE_SEGMENT);
+        if (replica != null && coordinatorAtStart) {
+            try {
+                replica.store().barrier(0).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the state of container 0 was not applied in time: " + e, e);
+            }
         }
         catalog = TopicCatalog.open(store, config.getString(GatewayConfig.CLUSTER_ID));
         KafkaMetrics kafkaMetrics = new KafkaMetrics(metrics, catalog);
@@ -201,7 +213,7 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.QUOTA_WINDOW_SIZE_SECONDS));
 
         RequestHook hook = givenHook == null && replica != null
-                ? new dev.weir.gateway.cluster.CoordinatorGuard(catalog::isController) : givenHook;
+                ? new dev.weir.gateway.cluster.CoordinatorGuard(this::isController) : givenHook;
         KafkaEmulation emulation = KafkaEmulation.of(config.getString(GatewayConfig.EMULATE_KAFKA_VERSION));
         ShareFetchHandler shareFetch = new ShareFetchHandler(catalog, store, sharePartitions,
                 config.getInt(GatewayConfig.GROUP_SHARE_MAX_SHARE_SESSIONS), partitionTransactions, access,
@@ -374,9 +386,18 @@ public final class Gateway implements AutoCloseable {
                 metrics, config.getLong(GatewayConfig.CACHE_MAX_BYTES));
     }
 
-    /** True unless this is a cluster node that does not lead the container of the gateway's state. */
+    /**
+     * True unless this is a cluster node that does not lead the container of the gateway's state,
+     * or leads it but started before it did (its coordinators' state is then not loaded: the
+     * node's ClusterNode is starting a new gateway).
+     */
     public boolean isController() {
-        return catalog.isController();
+        return coordinatorAtStart && catalog.isController();
+    }
+
+    /** Whether this gateway loaded the coordinators' state as its owner (always on a single node). */
+    public boolean startedAsController() {
+        return coordinatorAtStart;
     }
 
     /** The port of the first listener. */
@@ -411,7 +432,7 @@ public final class Gateway implements AutoCloseable {
     /** A coordinator's periodic task: in a cluster it runs on the node that holds the state (the controller). */
     private Runnable onController(Runnable task) {
         return () -> {
-            if (catalog.isController()) {
+            if (isController()) {
                 task.run();
             }
         };

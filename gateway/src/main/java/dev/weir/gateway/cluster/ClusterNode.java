@@ -42,7 +42,7 @@ public final class ClusterNode implements AutoCloseable {
         ClusterNode node = new ClusterNode(config, Gateway.openReplica(config, Gateway.storeOptions(config, new MetricRegistry())));
         try {
             node.gateway = Gateway.start(config, node.replica, new MetricRegistry());
-            node.startedAsController = node.gateway.isController();
+            node.startedAsController = node.gateway.startedAsController();
         } catch (InterruptedException | RuntimeException e) {
             node.replica.close();
             throw e;
@@ -80,7 +80,7 @@ public final class ClusterNode implements AutoCloseable {
                     raft.nodeId(), leads ? "now" : "no longer", leads ? "load" : "drop");
             gateway.close();
             gateway = Gateway.start(config, replica, new MetricRegistry()); // its metrics anew, as its components
-            startedAsController = gateway.isController();
+            startedAsController = gateway.startedAsController();
         } catch (Exception e) {
             log.error("node {}: restarting the gateway after a controller change failed: {}", raft.nodeId(), e.toString());
         }
