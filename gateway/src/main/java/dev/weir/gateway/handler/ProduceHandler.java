@@ -189,6 +189,9 @@ public final class ProduceHandler implements ApiHandler {
             return false;
         }
         int min = topicConfigs.effective(topic).minInsyncReplicas();
+        if (min <= 1) {
+            return false; // the leader is always in sync: no need to ask Ratis (the default, on every produce)
+        }
         List<Integer> inSync = isr.apply(topic.segment(partition));
         if (inSync.size() >= min) {
             return false;
