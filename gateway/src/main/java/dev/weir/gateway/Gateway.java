@@ -124,7 +124,7 @@ public final class Gateway implements AutoCloseable {
         // Whether this gateway loads the coordinators' state as their owner: it serves them only then
         // (a node promoted later starts a new gateway, see ClusterNode). As owner it first lets every
         // committed record of the state's container be applied.
-        coordinatorAtStart = store.leads(TopicCatalog.STATE_PROBE_SEGMENT);
+        coordinatorAtStart = store.leads(TopicCatalog.CATALOG_SEGMENT);
         if (replica != null && coordinatorAtStart) {
             try {
                 replica.store().barrier(0).get(30, TimeUnit.SECONDS);

@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicCatalog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicCatalog.class);
-    static final String CATALOG_SEGMENT = "__weir_catalog";
-    /** A segment of the gateway's state: in a cluster, all of it lives in the container this one does. */
-    public static final String STATE_PROBE_SEGMENT = CATALOG_SEGMENT;
+    /** The catalog's log; in a cluster all the gateway's state lives in the container this one does. */
+    public static final String CATALOG_SEGMENT = "__weir_catalog";
     private static final long PRODUCER_ID_BLOCK = 1000;
 
     private final SegmentStore store;
